@@ -1,0 +1,110 @@
+/* httpd: civetweb helpers (see httpd.h). */
+#include "httpd.h"
+
+#include <civetweb.h>
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+int httpd_listen_spec(const char *addr, int tls, buf_t *out, buf_t *err)
+{
+	buf_reset(out);
+	if (addr[0] == '[') {
+		buf_printf(err, "listen address %s: IPv6 is not supported by this civetweb build; use 0.0.0.0:PORT or :PORT", addr);
+		return -1;
+	}
+	const char *colon = strrchr(addr, ':');
+	const char *port = colon ? colon + 1 : addr;
+	if (!all_digits(port) || atol(port) > 65535 || strlen(port) > 5) {
+		buf_printf(err, "listen address %s: expected [HOST]:PORT with PORT 0-65535", addr);
+		return -1;
+	}
+	if (colon && colon != addr) {
+		size_t hl = (size_t)(colon - addr);
+		if (hl == 9 && strncmp(addr, "localhost", 9) == 0)
+			buf_puts(out, "127.0.0.1");
+		else
+			buf_put(out, addr, hl);
+		buf_putc(out, ':');
+	}
+	buf_puts(out, port);
+	if (tls)
+		buf_putc(out, 's');
+	return out->oom ? -1 : 0;
+}
+
+/* Accept-Encoding is a comma-separated list of "coding[;q=value]". */
+int httpd_accepts_gzip(struct mg_connection *c)
+{
+	const char *p = mg_get_header(c, "Accept-Encoding");
+	while (p && *p) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, ",; \t");
+		int is_gzip = (n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+			      (n == 1 && *p == '*');
+		const char *end = p + strcspn(p, ",");
+		const char *q = strstr(p, "q=");
+		double weight = (q && q < end) ? strtod(q + 2, NULL) : 1.0;
+		if (is_gzip && weight > 0)
+			return 1;
+		p = end;
+	}
+	return 0;
+}
+
+int httpd_gzip(const char *data, size_t len, buf_t *out)
+{
+	z_stream zs;
+	memset(&zs, 0, sizeof zs);
+	buf_reset(out);
+	if (deflateInit2(&zs, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	size_t bound = deflateBound(&zs, (uLong)len);
+	if (buf_reserve(out, bound)) {
+		deflateEnd(&zs);
+		return -1;
+	}
+	zs.next_in = (Bytef *)(uintptr_t)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = (Bytef *)out->data;
+	zs.avail_out = (uInt)bound;
+	int rc = deflate(&zs, Z_FINISH);
+	out->len = zs.total_out;
+	deflateEnd(&zs);
+	return rc == Z_STREAM_END ? 0 : -1;
+}
+
+void httpd_send(struct mg_connection *c, int status, const char *ctype,
+		const char *body, size_t len, buf_t *gzip_scratch)
+{
+	int gz = gzip_scratch && len > 0 && httpd_accepts_gzip(c) &&
+		 httpd_gzip(body, len, gzip_scratch) == 0;
+	if (gz) {
+		body = gzip_scratch->data;
+		len = gzip_scratch->len;
+	}
+	mg_response_header_start(c, status);
+	mg_response_header_add(c, "Content-Type", ctype, -1);
+	if (gz)
+		mg_response_header_add(c, "Content-Encoding", "gzip", -1);
+	char cl[32];
+	snprintf(cl, sizeof cl, "%zu", len);
+	mg_response_header_add(c, "Content-Length", cl, -1);
+	mg_response_header_send(c);
+	if (len)
+		mg_write(c, body, len);
+}

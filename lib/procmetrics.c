@@ -1,0 +1,115 @@
+/* procmetrics: process_* metrics from /proc/self (see procmetrics.h). */
+#include "procmetrics.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "expo.h"
+
+static double boot_time(void)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	char line[256];
+	double bt = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, "btime ", 6) == 0) {
+			bt = strtod(line + 6, NULL);
+			break;
+		}
+	}
+	fclose(f);
+	return bt;
+}
+
+static double count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	double n = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the directory stream's own descriptor */
+}
+
+int procstat_read(procstat_t *ps)
+{
+	char stat[1024];
+	FILE *f = fopen("/proc/self/stat", "r");
+	if (!f)
+		return -1;
+	size_t n = fread(stat, 1, sizeof stat - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	/* The command name may contain spaces and parentheses: skip to the
+	 * last ')' and count fields from there (field 3 is the state). */
+	char *p = strrchr(stat, ')');
+	if (!p)
+		return -1;
+	p += 2;
+	unsigned long long v[64] = {0};
+	int field = 3;
+	while (*p && field < 64) {
+		char *end;
+		if (field > 3)
+			v[field] = strtoull(p, &end, 10);
+		else
+			end = strchr(p, ' ');
+		if (!end)
+			break;
+		p = end;
+		while (*p == ' ')
+			p++;
+		field++;
+	}
+	if (field < 25)
+		return -1;
+	double tck = (double)sysconf(_SC_CLK_TCK);
+	double page = (double)sysconf(_SC_PAGESIZE);
+	ps->cpu_seconds = (double)(v[14] + v[15]) / tck;
+	ps->threads = (double)v[20];
+	ps->start_time = boot_time() + (double)v[22] / tck;
+	ps->vsize_bytes = (double)v[23];
+	ps->rss_bytes = (double)v[24] * page;
+	ps->open_fds = count_fds();
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		ps->max_fds = (double)rl.rlim_cur;
+	else
+		ps->max_fds = -1;
+	return 0;
+}
+
+static const expo_family_t families[] = {
+	{"cpu_seconds_total", EXPO_COUNTER, "Total user and system CPU time spent in seconds."},
+	{"resident_memory_bytes", EXPO_GAUGE, "Resident memory size in bytes."},
+	{"virtual_memory_bytes", EXPO_GAUGE, "Virtual memory size in bytes."},
+	{"start_time_seconds", EXPO_GAUGE, "Start time of the process since unix epoch in seconds."},
+	{"open_fds", EXPO_GAUGE, "Number of open file descriptors."},
+	{"max_fds", EXPO_GAUGE, "Maximum number of open file descriptors."},
+	{"threads", EXPO_GAUGE, "Number of OS threads in the process."},
+};
+
+void procmetrics_render(buf_t *out)
+{
+	procstat_t ps;
+	if (procstat_read(&ps))
+		return;
+	const double vals[] = {ps.cpu_seconds, ps.rss_bytes, ps.vsize_bytes,
+			       ps.start_time, ps.open_fds, ps.max_fds,
+			       ps.threads};
+	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+		expo_header(out, "process_", &families[i]);
+		expo_sample(out, "process_", families[i].name, NULL, NULL, 0,
+			    vals[i]);
+	}
+}
