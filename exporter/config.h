@@ -1,0 +1,53 @@
+/* config: the exporter's command line and environment.
+ *
+ * Flags and environment variables of the Go exporter (containersol
+ * locust_exporter) are accepted as they are; every flag has an env var,
+ * a flag on the command line wins over its env var.  Both --flag=value and
+ * --flag value work; boolean flags also take --no-flag. */
+#ifndef LE_CONFIG_H
+#define LE_CONFIG_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+typedef struct {
+	char *uri;             /* --locust.uri */
+	long timeout_ms;       /* --locust.timeout (Go duration) */
+	char *listen;          /* --web.listen-address */
+	char *telemetry_path;  /* --web.telemetry-path */
+	char *ns;              /* --locust.namespace */
+	int log_level;         /* --log.level */
+	int log_json;          /* --log.format */
+	int compat;            /* --collector.compat */
+	int native;            /* --collector.native */
+	char *user;            /* --locust.user */
+	char *password;        /* read from --locust.password-file */
+	char *password_file;
+	char *ca_file;         /* --locust.ca-file */
+	char *cert_file;       /* --locust.cert-file */
+	char *key_file;        /* --locust.key-file */
+	int insecure;          /* --locust.insecure-skip-verify */
+	char **headers;        /* --locust.header, repeatable */
+	size_t nheaders;
+	long long max_body;    /* --locust.max-response-size */
+	char *web_config;      /* --web.config.file */
+	int disable_exit;      /* --web.disable-exit */
+	char *probe_allowed;   /* --probe.allowed-targets (regex) */
+	int threads;           /* --web.max-threads */
+} config_t;
+
+enum { CONFIG_OK = 0, CONFIG_EXIT = 1, CONFIG_ERROR = -1 };
+
+/* Parse argv and the environment into *cfg.  Returns CONFIG_OK, CONFIG_EXIT
+ * (help or version was printed to out: exit 0) or CONFIG_ERROR (one-line
+ * message in err: exit 2). */
+int config_parse(config_t *cfg, int argc, char **argv, buf_t *out, buf_t *err);
+void config_free(config_t *cfg);
+
+/* Go duration ("5s", "1m30s", "250ms", "1.5h") to milliseconds; -1 if bad. */
+long config_parse_duration_ms(const char *s);
+/* Byte size ("16MiB", "512KiB", "1048576", "2MB") to bytes; -1 if bad. */
+long long config_parse_size(const char *s);
+
+#endif

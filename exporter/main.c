@@ -1,0 +1,89 @@
+/* main: locust_exporter's entry point: configuration, logging, signals,
+ * the Locust target and the HTTP server; runs until SIGTERM, SIGINT or
+ * /quitquitquit. */
+#include <civetweb.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "scrape.h"
+#include "server.h"
+
+#ifndef LE_VERSION
+#define LE_VERSION "dev"
+#endif
+#ifndef LE_REVISION
+#define LE_REVISION "unknown"
+#endif
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+int main(int argc, char **argv)
+{
+	config_t cfg;
+	buf_t out, err;
+	buf_init(&out);
+	buf_init(&err);
+	int rc = config_parse(&cfg, argc, argv, &out, &err);
+	if (rc != CONFIG_OK) {
+		if (rc == CONFIG_EXIT)
+			fputs(buf_str(&out), stdout);
+		else
+			fprintf(stderr, "locust_exporter: error: %s\n", buf_str(&err));
+		buf_free(&out);
+		buf_free(&err);
+		config_free(&cfg);
+		return rc == CONFIG_EXIT ? 0 : 2;
+	}
+	log_setup((log_level_t)cfg.log_level, cfg.log_json);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	mg_init_library(0);
+	collector_opts_t copts = {cfg.ns, cfg.compat, cfg.native, 1, LE_VERSION, LE_REVISION};
+	target_t *target = target_new(&cfg, cfg.uri, &copts);
+	server_t *srv = NULL;
+	rc = 1;
+	if (!target) {
+		log_error("cannot set up the Locust client (out of memory)");
+		goto out;
+	}
+	srv = server_start(&cfg, target, &err);
+	if (!srv) {
+		log_error("%s", buf_str(&err));
+		goto out;
+	}
+	log_info("locust_exporter %s listening on %s, scraping %s (timeout %ldms)", LE_VERSION,
+		 cfg.listen, cfg.uri, cfg.timeout_ms);
+	while (!stop_signal && !server_quit_requested) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	if (stop_signal)
+		log_info("received signal %d, shutting down", (int)stop_signal);
+	rc = 0;
+out:
+	server_stop(srv);
+	target_free(target);
+	mg_exit_library();
+	curl_global_cleanup();
+	config_free(&cfg);
+	buf_free(&out);
+	buf_free(&err);
+	return rc;
+}

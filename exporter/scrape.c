@@ -1,0 +1,174 @@
+/* scrape: fetch -> parse -> render for one target (see scrape.h). */
+#include "scrape.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static double now_s(int clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+target_t *target_new(const config_t *cfg, const char *uri, const collector_opts_t *opts)
+{
+	target_t *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->cfg = cfg;
+	t->opts = *opts;
+	t->last_state = ST_UNKNOWN;
+	t->last_reason = RS_OK;
+	snapshot_init(&t->snap);
+	collector_init(&t->col);
+	buf_init(&t->body);
+	buf_init(&t->detail);
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv, NULL);
+	t->uri = strdup(uri);
+	if (!t->uri || !(t->client = client_new(cfg, uri))) {
+		target_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void target_free(target_t *t)
+{
+	if (!t)
+		return;
+	if (t->last)
+		result_release(t, t->last);
+	client_free(t->client);
+	snapshot_free(&t->snap);
+	collector_free(&t->col);
+	buf_free(&t->body);
+	buf_free(&t->detail);
+	pthread_mutex_destroy(&t->mu);
+	pthread_cond_destroy(&t->cv);
+	free(t->uri);
+	free(t);
+}
+
+/* Remember when a test run starts: the state enters spawning/running. */
+static void track_run(target_t *t, lstate_t st)
+{
+	int active = st == ST_SPAWNING || st == ST_RUNNING;
+	int was = t->last_state == ST_SPAWNING || t->last_state == ST_RUNNING;
+	if (active && !was)
+		t->self.run_start = now_s(CLOCK_REALTIME);
+	if (st != t->last_state)
+		log_info("locust %s: state %s", t->uri, t->snap.state_str);
+	t->last_state = st;
+}
+
+/* Fetch and parse; RS_OK leaves a valid snapshot in t->snap. */
+static reason_t fetch(target_t *t)
+{
+	buf_reset(&t->detail);
+	reason_t r = client_get(t->client, "/stats/requests", &t->body, &t->detail);
+	if (r == RS_OK)
+		r = snapshot_parse(&t->snap, t->body.data, t->body.len, &t->detail);
+	if (r != RS_OK) {
+		t->self.errors[r]++;
+		if (r != t->last_reason)
+			log_warn("scrape of %s failed (%s): %s", t->uri, reason_names[r], buf_str(&t->detail));
+		else
+			log_debug("scrape of %s failed (%s): %s", t->uri, reason_names[r], buf_str(&t->detail));
+	} else {
+		if (t->last_reason != RS_OK)
+			log_info("scrape of %s recovered", t->uri);
+		track_run(t, t->snap.state);
+	}
+	t->last_reason = r;
+	return r;
+}
+
+/* A result object to render into: the previous one when nobody else
+ * holds it (so its buffer is reused), else a new one. */
+static result_t *take_result(target_t *t)
+{
+	result_t *r = t->last;
+	if (r && r->refs == 1) {
+		t->last = NULL;
+		buf_reset(&r->text);
+		return r;
+	}
+	r = calloc(1, sizeof *r);
+	if (r) {
+		r->refs = 1;
+		buf_init(&r->text);
+	}
+	return r;
+}
+
+static result_t *do_scrape(target_t *t)
+{
+	double t0 = now_s(CLOCK_MONOTONIC);
+	reason_t rc = fetch(t);
+	t->self.scrapes++;
+	t->self.last_duration = now_s(CLOCK_MONOTONIC) - t0;
+
+	pthread_mutex_lock(&t->mu);
+	result_t *r = take_result(t);
+	pthread_mutex_unlock(&t->mu);
+	if (!r)
+		return NULL;
+	r->up = rc == RS_OK;
+	collector_render(&t->col, &r->text, &t->opts, r->up ? &t->snap : NULL, &t->self);
+	if (r->text.oom) {
+		/* Out of memory mid-render: say so with the smallest answer. */
+		buf_free(&r->text);
+		r->up = 0;
+		log_error("out of memory rendering metrics for %s", t->uri);
+	}
+	return r;
+}
+
+result_t *target_scrape(target_t *t)
+{
+	pthread_mutex_lock(&t->mu);
+	if (t->in_flight) {
+		uint64_t gen = t->gen;
+		while (t->gen == gen)
+			pthread_cond_wait(&t->cv, &t->mu);
+		result_t *r = t->last;
+		if (r)
+			r->refs++;
+		pthread_mutex_unlock(&t->mu);
+		return r;
+	}
+	t->in_flight = 1;
+	pthread_mutex_unlock(&t->mu);
+
+	result_t *r = do_scrape(t);
+
+	pthread_mutex_lock(&t->mu);
+	if (t->last && --t->last->refs == 0) {
+		buf_free(&t->last->text);
+		free(t->last);
+	}
+	t->last = r;
+	if (r)
+		r->refs++; /* one for t->last, one for the caller */
+	t->in_flight = 0;
+	t->gen++;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	return r;
+}
+
+void result_release(target_t *t, result_t *r)
+{
+	pthread_mutex_lock(&t->mu);
+	int last = --r->refs == 0;
+	pthread_mutex_unlock(&t->mu);
+	if (last) {
+		buf_free(&r->text);
+		free(r);
+	}
+}

@@ -1,0 +1,168 @@
+/* server: civetweb handlers (see server.h).
+ *
+ * One catch-all handler dispatches on the exact path, so civetweb's prefix
+ * matching never serves a neighbour route, and anything else is a 404. */
+#include "server.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expo.h"
+#include "httpd.h"
+#include "log.h"
+
+#ifndef LE_VERSION
+#define LE_VERSION "dev"
+#endif
+
+volatile sig_atomic_t server_quit_requested;
+
+struct server {
+	struct mg_context *ctx;
+	const config_t *cfg;
+	target_t *target;
+	buf_t landing;
+};
+
+static void send_text(struct mg_connection *c, int status, const char *body)
+{
+	httpd_send(c, status, "text/plain; charset=utf-8", body, strlen(body), NULL);
+}
+
+static void h_metrics(server_t *s, struct mg_connection *c)
+{
+	result_t *r = target_scrape(s->target);
+	if (!r || r->text.len == 0) {
+		send_text(c, 500, "out of memory rendering metrics\n");
+	} else {
+		buf_t gz;
+		buf_init(&gz);
+		httpd_send(c, 200, EXPO_CONTENT_TYPE, r->text.data, r->text.len, &gz);
+		buf_free(&gz);
+	}
+	if (r)
+		result_release(s->target, r);
+}
+
+static void h_landing(server_t *s, struct mg_connection *c)
+{
+	httpd_send(c, 200, "text/html; charset=utf-8", s->landing.data, s->landing.len, NULL);
+}
+
+static void h_healthy(server_t *s, struct mg_connection *c)
+{
+	(void)s;
+	send_text(c, 200, "OK\n");
+}
+
+static void h_quit(server_t *s, struct mg_connection *c)
+{
+	if (s->cfg->disable_exit) {
+		send_text(c, 404, "404 page not found\n");
+		return;
+	}
+	send_text(c, 200, "Exiting\n");
+	log_info("exit requested through /quitquitquit");
+	server_quit_requested = 1;
+}
+
+static int dispatch(struct mg_connection *c, void *ud)
+{
+	server_t *s = ud;
+	const struct mg_request_info *ri = mg_get_request_info(c);
+	const char *path = ri->local_uri ? ri->local_uri : "";
+	if (strcmp(path, s->cfg->telemetry_path) == 0)
+		h_metrics(s, c);
+	else if (strcmp(path, "/") == 0)
+		h_landing(s, c);
+	else if (strcmp(path, "/-/healthy") == 0 || strcmp(path, "/-/ready") == 0 ||
+		 strcmp(path, "/healthz") == 0)
+		h_healthy(s, c);
+	else if (strcmp(path, "/quitquitquit") == 0)
+		h_quit(s, c);
+	else
+		send_text(c, 404, "404 page not found\n");
+	return 1;
+}
+
+static int on_log(const struct mg_connection *c, const char *msg)
+{
+	(void)c;
+	log_warn("http server: %s", msg);
+	return 1;
+}
+
+static void build_landing(server_t *s)
+{
+	buf_printf(&s->landing,
+		   "<!DOCTYPE html>\n<html><head><title>Locust Exporter</title></head><body>\n"
+		   "<h1>Locust Exporter</h1>\n<p>Version " LE_VERSION "</p>\n<ul>\n"
+		   "<li><a href=\"%s\">Metrics</a></li>\n"
+		   "<li><a href=\"/-/healthy\">Health</a></li>\n</ul>\n"
+		   "<p>Locust: <code>",
+		   s->cfg->telemetry_path);
+	for (const char *p = s->cfg->uri; *p; p++) {
+		if (*p == '<')
+			buf_puts(&s->landing, "&lt;");
+		else if (*p == '&')
+			buf_puts(&s->landing, "&amp;");
+		else if (*p == '"')
+			buf_puts(&s->landing, "&quot;");
+		else
+			buf_putc(&s->landing, *p);
+	}
+	buf_puts(&s->landing, "</code></p>\n</body></html>\n");
+}
+
+server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
+{
+	server_t *s = calloc(1, sizeof *s);
+	buf_t ports;
+	char threads[16];
+	buf_init(&ports);
+	if (!s) {
+		buf_puts(err, "out of memory");
+		return NULL;
+	}
+	s->cfg = cfg;
+	s->target = main_target;
+	buf_init(&s->landing);
+	build_landing(s);
+	if (httpd_listen_spec(cfg->listen, 0, &ports, err) || s->landing.oom)
+		goto fail;
+	snprintf(threads, sizeof threads, "%d", cfg->threads);
+	const char *opts[] = {
+		"listening_ports", ports.data,
+		"num_threads", threads,
+		"enable_keep_alive", "yes",
+		"request_timeout_ms", "30000",
+		NULL,
+	};
+	struct mg_callbacks cb;
+	memset(&cb, 0, sizeof cb);
+	cb.log_message = on_log;
+	s->ctx = mg_start(&cb, s, opts);
+	if (!s->ctx) {
+		buf_printf(err, "cannot listen on %s (address in use or not permitted)", cfg->listen);
+		goto fail;
+	}
+	mg_set_request_handler(s->ctx, "/", dispatch, s);
+	buf_free(&ports);
+	return s;
+fail:
+	buf_free(&ports);
+	buf_free(&s->landing);
+	free(s);
+	return NULL;
+}
+
+void server_stop(server_t *s)
+{
+	if (!s)
+		return;
+	mg_stop(s->ctx);
+	buf_free(&s->landing);
+	free(s);
+}

@@ -1,0 +1,408 @@
+/* stats: Locust JSON -> snapshot model (see stats.h).
+ *
+ * Each object is walked once and its keys dispatched by name, so a row
+ * costs one pass over its fields, no hash lookups. */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const lstate_names[ST__COUNT] = {
+	"ready", "spawning", "running", "cleanup", "stopping", "stopped", "missing",
+};
+
+lstate_t lstate_parse(const char *s)
+{
+	if (!s)
+		return ST_UNKNOWN;
+	if (strcmp(s, "hatching") == 0)
+		return ST_SPAWNING;
+	for (int i = 0; i < ST__COUNT; i++)
+		if (strcmp(s, lstate_names[i]) == 0)
+			return (lstate_t)i;
+	return ST_UNKNOWN;
+}
+
+void snapshot_init(snapshot_t *s)
+{
+	memset(s, 0, sizeof *s);
+}
+
+static void snapshot_clear(snapshot_t *s)
+{
+	if (s->root)
+		json_decref(s->root);
+	stat_row_t *rows = s->rows;
+	error_row_t *errors = s->errors;
+	worker_row_t *workers = s->workers;
+	size_t rc = s->rows_cap, ec = s->errors_cap, wc = s->workers_cap;
+	memset(s, 0, sizeof *s);
+	s->rows = rows;
+	s->rows_cap = rc;
+	s->errors = errors;
+	s->errors_cap = ec;
+	s->workers = workers;
+	s->workers_cap = wc;
+}
+
+void snapshot_free(snapshot_t *s)
+{
+	snapshot_clear(s);
+	free(s->rows);
+	free(s->errors);
+	free(s->workers);
+	memset(s, 0, sizeof *s);
+}
+
+/* Grow *arr to hold n elements of size sz; 0 on success. */
+static int reserve(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	if (n <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 16;
+	while (c < n)
+		c *= 2;
+	void *p = realloc(*arr, c * sz);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+/* A number, or null (NAN); -1 for any other type. */
+static int num(const json_t *v, double *out)
+{
+	if (json_is_integer(v))
+		*out = (double)json_integer_value(v);
+	else if (json_is_real(v))
+		*out = json_real_value(v);
+	else if (json_is_null(v))
+		*out = NAN;
+	else
+		return -1;
+	return 0;
+}
+
+/* A string (with its length), or null (""); -1 for any other type. */
+static int str(const json_t *v, const char **out, size_t *len)
+{
+	if (json_is_string(v)) {
+		*out = json_string_value(v);
+		*len = json_string_length(v);
+	} else if (json_is_null(v)) {
+		*out = "";
+		*len = 0;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse the <p> of "<prefix><p>" as a quantile in (0,1); -1 if not. */
+static int quantile_suffix(const char *key, const char *prefix, double *q)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(key, prefix, pl) != 0)
+		return -1;
+	char *end;
+	double v = strtod(key + pl, &end);
+	if (end == key + pl || *end || !(v > 0 && v < 1))
+		return -1;
+	*q = v;
+	return 0;
+}
+
+/* Insert (q, ms) keeping pct sorted by q; a repeated q is replaced. */
+static void add_quantile(quantile_t *pct, int *n, double q, double ms)
+{
+	int i = 0;
+	while (i < *n && pct[i].q < q)
+		i++;
+	if (i < *n && pct[i].q == q) {
+		pct[i].ms = ms;
+		return;
+	}
+	if (*n == STATS_MAX_Q)
+		return;
+	memmove(pct + i + 1, pct + i, (size_t)(*n - i) * sizeof *pct);
+	pct[i].q = q;
+	pct[i].ms = ms;
+	(*n)++;
+}
+
+typedef struct {
+	const char *key;
+	size_t off;
+} numfield_t;
+
+#define RF(k, f) {k, offsetof(stat_row_t, f)}
+static const numfield_t row_fields[] = {
+	RF("num_requests", num_requests), RF("num_failures", num_failures),
+	RF("avg_response_time", avg_ms), RF("min_response_time", min_ms),
+	RF("max_response_time", max_ms), RF("median_response_time", median_ms),
+	RF("current_rps", current_rps), RF("current_fail_per_sec", current_fail_per_sec),
+	RF("total_rps", total_rps), RF("total_fail_per_sec", total_fail_per_sec),
+	RF("avg_content_length", avg_content_length),
+};
+
+static int parse_row(snapshot_t *s, json_t *obj, stat_row_t *r, buf_t *detail, size_t idx)
+{
+	const char *key;
+	json_t *v;
+	int have_name = 0, have_req = 0;
+	for (size_t i = 0; i < sizeof row_fields / sizeof row_fields[0]; i++)
+		*(double *)((char *)r + row_fields[i].off) = NAN;
+	r->method = "";
+	r->method_len = 0;
+	r->npct = 0;
+	if (!json_is_object(obj)) {
+		buf_printf(detail, "stats[%zu] is not an object", idx);
+		return -1;
+	}
+	json_object_foreach(obj, key, v) {
+		double d, q;
+		if (strcmp(key, "name") == 0) {
+			if (!json_is_string(v))
+				goto bad;
+			r->name = json_string_value(v);
+			r->name_len = json_string_length(v);
+			have_name = 1;
+		} else if (strcmp(key, "method") == 0) {
+			if (str(v, &r->method, &r->method_len))
+				goto bad;
+		} else if (strcmp(key, "ninetieth_response_time") == 0) {
+			if (num(v, &d))
+				goto bad;
+			add_quantile(r->pct, &r->npct, 0.9, d);
+			s->legacy_escaping = 1;
+		} else if (strcmp(key, "ninety_ninth_response_time") == 0) {
+			if (num(v, &d))
+				goto bad;
+			add_quantile(r->pct, &r->npct, 0.99, d);
+		} else if (quantile_suffix(key, "response_time_percentile_", &q) == 0) {
+			if (num(v, &d))
+				goto bad;
+			add_quantile(r->pct, &r->npct, q, d);
+		} else {
+			for (size_t i = 0; i < sizeof row_fields / sizeof row_fields[0]; i++) {
+				if (strcmp(key, row_fields[i].key) == 0) {
+					if (num(v, (double *)((char *)r + row_fields[i].off)))
+						goto bad;
+					if (i == 0)
+						have_req = 1;
+					break;
+				}
+			}
+		}
+	}
+	if (!have_name || !have_req || isnan(r->num_requests)) {
+		buf_printf(detail, "stats[%zu] lacks name or num_requests", idx);
+		return -1;
+	}
+	if (isnan(r->num_failures))
+		r->num_failures = 0;
+	return 0;
+bad:
+	buf_printf(detail, "stats[%zu].%s has the wrong type (%s)", idx, key,
+		   json_is_string(v) ? "string" : json_is_object(v) ? "object" :
+		   json_is_array(v) ? "array" : json_is_boolean(v) ? "boolean" : "number");
+	return -1;
+}
+
+static int parse_stats(snapshot_t *s, json_t *arr, buf_t *detail)
+{
+	size_t n = json_array_size(arr);
+	if (reserve((void **)&s->rows, &s->rows_cap, n ? n : 1, sizeof *s->rows)) {
+		buf_puts(detail, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (parse_row(s, json_array_get(arr, i), &s->rows[i], detail, i))
+			return -1;
+	s->nrows = n;
+	/* The aggregate row is the last one ("Total" before Locust 0.13); a
+	 * user request may itself be named "Aggregated", so trust position. */
+	if (n > 0) {
+		stat_row_t *last = &s->rows[n - 1];
+		if (strcmp(last->name, "Aggregated") == 0 || strcmp(last->name, "Total") == 0) {
+			s->total = *last;
+			s->has_total = 1;
+			s->nrows = n - 1;
+		}
+	}
+	return 0;
+}
+
+static int parse_errors(snapshot_t *s, json_t *arr, buf_t *detail)
+{
+	size_t n = json_array_size(arr);
+	if (reserve((void **)&s->errors, &s->errors_cap, n ? n : 1, sizeof *s->errors)) {
+		buf_puts(detail, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(arr, i);
+		error_row_t *e = &s->errors[i];
+		if (!json_is_object(o) ||
+		    str(json_object_get(o, "method"), &e->method, &e->method_len) ||
+		    !json_is_string(json_object_get(o, "name")) ||
+		    !json_is_string(json_object_get(o, "error")) ||
+		    num(json_object_get(o, "occurrences"), &e->occurrences) ||
+		    isnan(e->occurrences)) {
+			buf_printf(detail, "errors[%zu] is not {method, name, error, occurrences}", i);
+			return -1;
+		}
+		str(json_object_get(o, "name"), &e->name, &e->name_len);
+		str(json_object_get(o, "error"), &e->error, &e->error_len);
+	}
+	s->nerrors = n;
+	return 0;
+}
+
+static int parse_workers(snapshot_t *s, json_t *arr, buf_t *detail)
+{
+	size_t n = json_array_size(arr);
+	if (reserve((void **)&s->workers, &s->workers_cap, n ? n : 1, sizeof *s->workers)) {
+		buf_puts(detail, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(arr, i);
+		worker_row_t *w = &s->workers[i];
+		size_t sl;
+		json_t *mem = json_is_object(o) ? json_object_get(o, "memory_usage") : NULL;
+		if (!json_is_object(o) || !json_is_string(json_object_get(o, "id")) ||
+		    !json_is_string(json_object_get(o, "state")) ||
+		    num(json_object_get(o, "user_count"), &w->user_count) ||
+		    num(json_object_get(o, "cpu_usage"), &w->cpu_percent) ||
+		    (mem && num(mem, &w->memory_bytes))) {
+			buf_printf(detail, "workers[%zu] is not {id, state, user_count, cpu_usage}", i);
+			return -1;
+		}
+		if (!mem)
+			w->memory_bytes = NAN;
+		str(json_object_get(o, "id"), &w->id, &w->id_len);
+		str(json_object_get(o, "state"), &w->state_str, &sl);
+		w->state = lstate_parse(w->state_str);
+	}
+	s->nworkers = n;
+	s->has_workers = 1;
+	return 0;
+}
+
+/* Window percentiles: the dict (2.20+), else _1/_2 (2.15.1-2.27, default
+ * 0.5/0.95), else _50/_95 (<= 2.15.0). */
+static int parse_current_pct(snapshot_t *s, json_t *root, buf_t *detail)
+{
+	json_t *dict = json_object_get(root, "current_response_time_percentiles");
+	const char *key;
+	json_t *v;
+	double d, q;
+	if (dict) {
+		if (!json_is_object(dict)) {
+			buf_puts(detail, "current_response_time_percentiles is not an object");
+			return -1;
+		}
+		json_object_foreach(dict, key, v) {
+			if (quantile_suffix(key, "response_time_percentile_", &q) == 0) {
+				if (num(v, &d)) {
+					buf_printf(detail, "current_response_time_percentiles.%s is not a number", key);
+					return -1;
+				}
+				add_quantile(s->cur_pct, &s->ncur_pct, q, d);
+			}
+		}
+		return 0;
+	}
+	static const struct { const char *key; double q; } legacy[] = {
+		{"current_response_time_percentile_1", 0.5},
+		{"current_response_time_percentile_2", 0.95},
+		{"current_response_time_percentile_50", 0.5},
+		{"current_response_time_percentile_95", 0.95},
+	};
+	for (size_t i = 0; i < 4; i++) {
+		if ((v = json_object_get(root, legacy[i].key)) == NULL)
+			continue;
+		if (num(v, &d)) {
+			buf_printf(detail, "%s is not a number", legacy[i].key);
+			return -1;
+		}
+		add_quantile(s->cur_pct, &s->ncur_pct, legacy[i].q, d);
+	}
+	return 0;
+}
+
+typedef struct {
+	const char *key;
+	size_t off;
+} topfield_t;
+
+#define TF(k, f) {k, offsetof(snapshot_t, f)}
+static const topfield_t top_fields[] = {
+	TF("user_count", user_count), TF("fail_ratio", fail_ratio),
+	TF("total_rps", total_rps), TF("total_fail_per_sec", total_fail_per_sec),
+	TF("current_rps", current_rps), TF("current_fail_per_sec", current_fail_per_sec),
+	TF("worker_count", worker_count),
+};
+
+static int parse_root(snapshot_t *s, json_t *root, buf_t *detail)
+{
+	json_t *stats = json_object_get(root, "stats");
+	json_t *state = json_object_get(root, "state");
+	json_t *errors = json_object_get(root, "errors");
+	json_t *workers = json_object_get(root, "workers");
+	if (!json_is_array(stats) || !json_is_string(state)) {
+		buf_puts(detail, "not a Locust stats document (needs \"stats\" array and \"state\" string)");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof top_fields / sizeof top_fields[0]; i++) {
+		double *d = (double *)((char *)s + top_fields[i].off);
+		json_t *v = json_object_get(root, top_fields[i].key);
+		*d = NAN;
+		if (v && num(v, d)) {
+			buf_printf(detail, "%s is not a number", top_fields[i].key);
+			return -1;
+		}
+	}
+	if (isnan(s->user_count)) {
+		buf_puts(detail, "user_count is missing");
+		return -1;
+	}
+	s->state_str = json_string_value(state);
+	s->state = lstate_parse(s->state_str);
+	if ((errors && !json_is_array(errors)) || (workers && !json_is_array(workers))) {
+		buf_puts(detail, "errors or workers is not an array");
+		return -1;
+	}
+	if (parse_stats(s, stats, detail) || parse_current_pct(s, root, detail))
+		return -1;
+	if (errors && parse_errors(s, errors, detail))
+		return -1;
+	if (workers && parse_workers(s, workers, detail))
+		return -1;
+	return 0;
+}
+
+reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *detail)
+{
+	json_error_t jerr;
+	snapshot_clear(s);
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		buf_printf(detail, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		return RS_PARSE;
+	}
+	s->root = root;
+	if (!json_is_object(root)) {
+		buf_puts(detail, "not a Locust stats document (top level is not an object)");
+		snapshot_clear(s);
+		return RS_SCHEMA;
+	}
+	if (parse_root(s, root, detail)) {
+		snapshot_clear(s);
+		return RS_SCHEMA;
+	}
+	return RS_OK;
+}

@@ -1,0 +1,99 @@
+/* stats: the model of one Locust stats snapshot, decoded with jansson from
+ * GET /stats/requests of any Locust version (1.x to 2.4x).
+ *
+ * Version differences are absorbed here so the collector sees one shape:
+ * "hatching" reads as spawning, the window percentiles come from whichever
+ * of current_response_time_percentile_50/_95, _1/_2 or the
+ * current_response_time_percentiles dict exists, per-row percentiles from
+ * ninetieth/ninety_ninth_response_time or response_time_percentile_<p>.
+ * Absent or null numbers are NAN.  Strings point into the decoded JSON,
+ * which the snapshot owns until the next parse or snapshot_free. */
+#ifndef LE_STATS_H
+#define LE_STATS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "reason.h"
+
+typedef enum {
+	ST_READY,
+	ST_SPAWNING,
+	ST_RUNNING,
+	ST_CLEANUP,
+	ST_STOPPING,
+	ST_STOPPED,
+	ST_MISSING,
+	ST__COUNT,
+	ST_UNKNOWN = ST__COUNT,
+} lstate_t;
+
+extern const char *const lstate_names[ST__COUNT];
+/* "hatching" maps to ST_SPAWNING; anything unknown to ST_UNKNOWN. */
+lstate_t lstate_parse(const char *s);
+
+#define STATS_MAX_Q 12
+
+typedef struct {
+	double q;  /* 0..1 */
+	double ms; /* response time in milliseconds */
+} quantile_t;
+
+typedef struct {
+	const char *method; /* "" when null */
+	size_t method_len;
+	const char *name;
+	size_t name_len;
+	double num_requests, num_failures;
+	double avg_ms, min_ms, max_ms, median_ms;
+	double current_rps, current_fail_per_sec;
+	double total_rps, total_fail_per_sec; /* 2.31+ */
+	double avg_content_length;
+	quantile_t pct[STATS_MAX_Q]; /* sorted by q, without 0.5 */
+	int npct;
+} stat_row_t;
+
+typedef struct {
+	const char *method, *name, *error;
+	size_t method_len, name_len, error_len;
+	double occurrences;
+} error_row_t;
+
+typedef struct {
+	const char *id;
+	size_t id_len;
+	const char *state_str;
+	lstate_t state;
+	double user_count, cpu_percent, memory_bytes;
+} worker_row_t;
+
+typedef struct {
+	json_t *root;
+	const char *state_str;
+	lstate_t state;
+	double user_count, fail_ratio;
+	double total_rps, total_fail_per_sec;
+	double current_rps, current_fail_per_sec; /* aggregate window */
+	double worker_count;                      /* 2.37.2+ or NAN */
+	quantile_t cur_pct[STATS_MAX_Q];           /* window percentiles */
+	int ncur_pct;
+	stat_row_t *rows; /* endpoints, without the aggregate row */
+	size_t nrows, rows_cap;
+	stat_row_t total;
+	int has_total;
+	error_row_t *errors;
+	size_t nerrors, errors_cap;
+	worker_row_t *workers;
+	size_t nworkers, workers_cap;
+	int has_workers;
+	int legacy_escaping; /* <= 2.27: errors[] name/error are HTML-escaped */
+} snapshot_t;
+
+void snapshot_init(snapshot_t *s);
+void snapshot_free(snapshot_t *s);
+/* Decode body into s (reusing its arrays).  RS_OK, RS_PARSE or RS_SCHEMA with
+ * a one-line explanation in detail; on failure s holds no data. */
+reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *detail);
+
+#endif
