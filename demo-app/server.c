@@ -1,0 +1,118 @@
+/* server: civetweb setup for the demo app (see server.h).
+ *
+ * civetweb 1.15 serves one connection per worker thread and creates all
+ * num_threads workers at start, so 1000 concurrent sleeping requests need
+ * a pool of ~1100 threads.  Their stacks are made small (the default is
+ * the 8 MiB RLIMIT_STACK) through the process-wide default thread
+ * attributes, which civetweb's pthread_attr_init-ed threads inherit. */
+#include "server.h"
+
+#include <civetweb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "httpd.h"
+#include "log.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define WORKER_STACK (1024 * 1024)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WORKER_STACK (1024 * 1024)
+#endif
+#endif
+#ifndef WORKER_STACK
+#define WORKER_STACK (256 * 1024)
+#endif
+
+static int on_log(const struct mg_connection *c, const char *msg)
+{
+	(void)c;
+	log_warn("civetweb: %s", msg);
+	return 1;
+}
+
+static int on_conn_open(const struct mg_connection *c, void **data)
+{
+	(void)c;
+	(void)data;
+	app_busy(1);
+	return 0;
+}
+
+static void on_conn_closed(const struct mg_connection *c)
+{
+	(void)c;
+	app_busy(-1);
+}
+
+static void small_stacks(void)
+{
+	pthread_attr_t a;
+	if (pthread_attr_init(&a))
+		return;
+	if (pthread_attr_setstacksize(&a, WORKER_STACK) == 0 &&
+	    pthread_setattr_default_np(&a) != 0)
+		log_warn("cannot shrink the worker thread stacks");
+	pthread_attr_destroy(&a);
+}
+
+struct mg_context *server_start(const char *listen, long threads, buf_t *err)
+{
+	buf_t ports;
+	buf_init(&ports);
+	if (httpd_listen_spec(listen, 0, &ports, err)) {
+		buf_free(&ports);
+		return NULL;
+	}
+	char nthreads[24], queue[24];
+	snprintf(nthreads, sizeof nthreads, "%ld", threads);
+	snprintf(queue, sizeof queue, "%ld", threads < 64 ? 64 : threads);
+	const char *options[] = {
+		"listening_ports", buf_str(&ports),
+		"num_threads", nthreads,
+		"connection_queue", queue,
+		"listen_backlog", "4096",
+		"enable_keep_alive", "no", /* as the Flask dev server */
+		"request_timeout_ms", "30000",
+		NULL,
+	};
+	struct mg_callbacks cb;
+	memset(&cb, 0, sizeof cb);
+	cb.log_message = on_log;
+	cb.init_connection = on_conn_open;
+	cb.connection_closed = on_conn_closed;
+	small_stacks();
+	struct mg_init_data init = {.callbacks = &cb, .configuration_options = options};
+	struct mg_error_data ed;
+	char msg[256] = "";
+	unsigned code = 0;
+	memset(&ed, 0, sizeof ed);
+	ed.code = &code;
+	ed.text = msg;
+	ed.text_buffer_size = sizeof msg;
+	struct mg_context *ctx = mg_start2(&init, &ed);
+	if (!ctx)
+		buf_printf(err, "cannot listen on %s: %s", listen,
+			   msg[0] ? msg : "civetweb failed to start");
+	else
+		mg_set_request_handler(ctx, "/", app_handle, NULL);
+	buf_free(&ports);
+	return ctx;
+}
+
+void server_stop(struct mg_context *ctx)
+{
+	if (ctx)
+		mg_stop(ctx);
+}
+
+int server_port(struct mg_context *ctx)
+{
+	struct mg_server_port p[4];
+	memset(p, 0, sizeof p);
+	int n = mg_get_server_ports(ctx, 4, p);
+	return n > 0 ? p[0].port : -1;
+}

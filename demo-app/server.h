@@ -1,0 +1,18 @@
+/* server: the civetweb side of the demo app: options (listen address,
+ * worker pool sized for 1000 concurrent users, small thread stacks),
+ * callbacks, start and stop. */
+#ifndef DEMO_SERVER_H
+#define DEMO_SERVER_H
+
+#include "buf.h"
+
+struct mg_context;
+
+/* Start serving every path with app_handle; NULL with a one-line reason
+ * in err. */
+struct mg_context *server_start(const char *listen, long threads, buf_t *err);
+void server_stop(struct mg_context *ctx);
+/* The port actually bound (useful with port 0), or -1. */
+int server_port(struct mg_context *ctx);
+
+#endif
