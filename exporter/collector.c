@@ -313,7 +313,7 @@ void collector_error_text(buf_t *out, const char *s, size_t len, int legacy, siz
 {
 	size_t start = out->len;
 	for (size_t i = 0; i < len;) {
-		size_t n = (legacy && s[i] == '&') ? html_entity(s + i, len - i, out) : 0;
+		size_t n = (legacy == 1 && s[i] == '&') ? html_entity(s + i, len - i, out) : 0;
 		if (n) {
 			i += n;
 		} else {

@@ -54,9 +54,10 @@ void collector_free(collector_t *c);
 void collector_render(collector_t *c, buf_t *out, const collector_opts_t *o,
 		      const snapshot_t *snap, const selfstats_t *self);
 
-/* Native error text: HTML entities decoded and the extra repr() layer of
- * old masters removed (Locust <= 2.27), bounded to max bytes on a UTF-8
- * boundary. */
+/* Native error text, bounded to max bytes on a UTF-8 boundary.  legacy 1
+ * (JSON of Locust <= 2.27): HTML entities decoded and the extra repr()
+ * layer of old masters removed; legacy 2 (CSV files, never HTML-escaped):
+ * only the repr() layer removed; 0: the text as it is. */
 void collector_error_text(buf_t *out, const char *s, size_t len, int legacy, size_t max);
 
 #endif

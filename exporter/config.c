@@ -65,6 +65,8 @@ static const opt_t opts[] = {
 	 "Extra request header 'Name: value' (repeatable; env: one per line)."},
 	{"locust.max-response-size", "LOCUST_EXPORTER_MAX_RESPONSE_SIZE", K_SIZE, F(max_body), "16MiB",
 	 "Largest Locust answer read (bytes, KiB, MiB)."},
+	{"locust.csv-max-age", "LOCUST_EXPORTER_CSV_MAX_AGE", K_DURATION, F(csv_max_age_ms), "30s",
+	 "With a file:///path/PREFIX URI: CSV files older than this read as locust_up 0."},
 	{"collector.compat", "LOCUST_EXPORTER_COLLECTOR_COMPAT", K_BOOL, F(compat), "true",
 	 "Expose the Go exporter's metric names (--no-collector.compat to disable)."},
 	{"collector.native", "LOCUST_EXPORTER_COLLECTOR_NATIVE", K_BOOL, F(native), "true",

@@ -35,6 +35,7 @@ typedef struct {
 	int disable_exit;      /* --web.disable-exit */
 	char *probe_allowed;   /* --probe.allowed-targets (regex) */
 	int threads;           /* --web.max-threads */
+	long csv_max_age_ms;   /* --locust.csv-max-age (file:// source) */
 } config_t;
 
 enum { CONFIG_OK = 0, CONFIG_EXIT = 1, CONFIG_ERROR = -1 };

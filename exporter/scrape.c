@@ -29,8 +29,15 @@ target_t *target_new(const config_t *cfg, const char *uri, const collector_opts_
 	buf_init(&t->detail);
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);
+	csvsource_init(&t->csv);
 	t->uri = strdup(uri);
-	if (!t->uri || !(t->client = client_new(cfg, uri))) {
+	if (!t->uri) {
+		target_free(t);
+		return NULL;
+	}
+	if (strncmp(uri, "file://", 7) == 0)
+		t->csv_prefix = t->uri + 7;
+	else if (!(t->client = client_new(cfg, uri))) {
 		target_free(t);
 		return NULL;
 	}
@@ -44,6 +51,7 @@ void target_free(target_t *t)
 	if (t->last)
 		result_release(t, t->last);
 	client_free(t->client);
+	csvsource_free(&t->csv);
 	snapshot_free(&t->snap);
 	collector_free(&t->col);
 	buf_free(&t->body);
@@ -70,9 +78,15 @@ static void track_run(target_t *t, lstate_t st)
 static reason_t fetch(target_t *t)
 {
 	buf_reset(&t->detail);
-	reason_t r = client_get(t->client, "/stats/requests", &t->body, &t->detail);
-	if (r == RS_OK)
-		r = snapshot_parse(&t->snap, t->body.data, t->body.len, &t->detail);
+	reason_t r;
+	if (t->csv_prefix) {
+		r = csvsource_load(&t->csv, t->csv_prefix, (double)t->cfg->csv_max_age_ms / 1000,
+				   t->cfg->max_body, &t->snap, &t->detail);
+	} else {
+		r = client_get(t->client, "/stats/requests", &t->body, &t->detail);
+		if (r == RS_OK)
+			r = snapshot_parse(&t->snap, t->body.data, t->body.len, &t->detail);
+	}
 	if (r != RS_OK) {
 		t->self.errors[r]++;
 		if (r != t->last_reason)

@@ -14,6 +14,7 @@
 #include "client.h"
 #include "collector.h"
 #include "config.h"
+#include "csvsource.h"
 #include "stats.h"
 
 typedef struct result {
@@ -26,7 +27,9 @@ typedef struct {
 	char *uri;
 	const config_t *cfg;
 	collector_opts_t opts;
-	client_t *client;
+	client_t *client;     /* http(s):// */
+	csvsource_t csv;      /* file:// (headless Locust's --csv files) */
+	const char *csv_prefix;
 	snapshot_t snap;
 	collector_t col;
 	buf_t body, detail;

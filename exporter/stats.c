@@ -29,7 +29,7 @@ void snapshot_init(snapshot_t *s)
 	memset(s, 0, sizeof *s);
 }
 
-static void snapshot_clear(snapshot_t *s)
+void snapshot_reset(snapshot_t *s)
 {
 	if (s->root)
 		json_decref(s->root);
@@ -48,7 +48,7 @@ static void snapshot_clear(snapshot_t *s)
 
 void snapshot_free(snapshot_t *s)
 {
-	snapshot_clear(s);
+	snapshot_reset(s);
 	free(s->rows);
 	free(s->errors);
 	free(s->workers);
@@ -69,6 +69,12 @@ static int reserve(void **arr, size_t *cap, size_t n, size_t sz)
 	*arr = p;
 	*cap = c;
 	return 0;
+}
+
+int snapshot_reserve(snapshot_t *s, size_t rows, size_t errors)
+{
+	return reserve((void **)&s->rows, &s->rows_cap, rows ? rows : 1, sizeof *s->rows) ||
+	       reserve((void **)&s->errors, &s->errors_cap, errors ? errors : 1, sizeof *s->errors);
 }
 
 /* A number, or null (NAN); -1 for any other type. */
@@ -388,7 +394,7 @@ static int parse_root(snapshot_t *s, json_t *root, buf_t *detail)
 reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *detail)
 {
 	json_error_t jerr;
-	snapshot_clear(s);
+	snapshot_reset(s);
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		buf_printf(detail, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
@@ -397,11 +403,11 @@ reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *deta
 	s->root = root;
 	if (!json_is_object(root)) {
 		buf_puts(detail, "not a Locust stats document (top level is not an object)");
-		snapshot_clear(s);
+		snapshot_reset(s);
 		return RS_SCHEMA;
 	}
 	if (parse_root(s, root, detail)) {
-		snapshot_clear(s);
+		snapshot_reset(s);
 		return RS_SCHEMA;
 	}
 	return RS_OK;

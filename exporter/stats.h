@@ -87,11 +87,17 @@ typedef struct {
 	worker_row_t *workers;
 	size_t nworkers, workers_cap;
 	int has_workers;
-	int legacy_escaping; /* <= 2.27: errors[] name/error are HTML-escaped */
+	int legacy_escaping; /* 1: <= 2.27, errors[] HTML-escaped (and repr'd twice
+			      * on masters); 2: CSV source, repr'd twice only */
 } snapshot_t;
 
 void snapshot_init(snapshot_t *s);
 void snapshot_free(snapshot_t *s);
+/* Drop the previous data (keeping array capacity) / make room for rows
+ * and error rows; for other sources filling a snapshot (csvsource.c). */
+void snapshot_reset(snapshot_t *s);
+int snapshot_reserve(snapshot_t *s, size_t rows, size_t errors);
+
 /* Decode body into s (reusing its arrays).  RS_OK, RS_PARSE or RS_SCHEMA with
  * a one-line explanation in detail; on failure s holds no data. */
 reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *detail);
