@@ -1,7 +1,7 @@
 # locust_exporter: the exporter program.
 EXPORTER_PKGS = civetweb jansson libcurl zlib
 EXPORTER_SRC = exporter/config.c exporter/client.c exporter/stats.c exporter/collector.c \
-	exporter/scrape.c exporter/server.c exporter/reason.c exporter/csvsource.c
+	exporter/scrape.c exporter/server.c exporter/reason.c exporter/csvsource.c exporter/probe.c
 EXPORTER_OBJ = $(EXPORTER_SRC:%.c=$(O)/%.o)
 LE_VERSION := $(shell cat VERSION 2>/dev/null || echo dev)
 LE_REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,14 @@ static int check(config_t *cfg, buf_t *err)
 	if (cfg->password && !cfg->user) {
 		buf_puts(err, "a Locust password was given without --locust.user");
 		return -1;
+	}
+	if (cfg->probe_allowed) {
+		regex_t re;
+		if (regcomp(&re, cfg->probe_allowed, REG_EXTENDED | REG_NOSUB) != 0) {
+			buf_printf(err, "invalid --probe.allowed-targets regex '%s'", cfg->probe_allowed);
+			return -1;
+		}
+		regfree(&re);
 	}
 	if ((cfg->cert_file != NULL) != (cfg->key_file != NULL)) {
 		buf_puts(err, "--locust.cert-file and --locust.key-file go together");

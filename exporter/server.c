@@ -12,6 +12,7 @@
 #include "expo.h"
 #include "httpd.h"
 #include "log.h"
+#include "probe.h"
 
 #ifndef LE_VERSION
 #define LE_VERSION "dev"
@@ -23,6 +24,7 @@ struct server {
 	struct mg_context *ctx;
 	const config_t *cfg;
 	target_t *target;
+	probe_t *probe;
 	buf_t landing;
 };
 
@@ -80,6 +82,8 @@ static int dispatch(struct mg_connection *c, void *ud)
 	else if (strcmp(path, "/-/healthy") == 0 || strcmp(path, "/-/ready") == 0 ||
 		 strcmp(path, "/healthz") == 0)
 		h_healthy(s, c);
+	else if (strcmp(path, "/probe") == 0)
+		probe_handle(s->probe, c);
 	else if (strcmp(path, "/quitquitquit") == 0)
 		h_quit(s, c);
 	else
@@ -100,7 +104,8 @@ static void build_landing(server_t *s)
 		   "<!DOCTYPE html>\n<html><head><title>Locust Exporter</title></head><body>\n"
 		   "<h1>Locust Exporter</h1>\n<p>Version " LE_VERSION "</p>\n<ul>\n"
 		   "<li><a href=\"%s\">Metrics</a></li>\n"
-		   "<li><a href=\"/-/healthy\">Health</a></li>\n</ul>\n"
+		   "<li><a href=\"/-/healthy\">Health</a></li>\n"
+		   "<li>Multi-target: <code>/probe?target=&lt;Locust URI&gt;</code></li>\n</ul>\n"
 		   "<p>Locust: <code>",
 		   s->cfg->telemetry_path);
 	for (const char *p = s->cfg->uri; *p; p++) {
@@ -130,6 +135,8 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 	s->target = main_target;
 	buf_init(&s->landing);
 	build_landing(s);
+	if (!(s->probe = probe_new(cfg, err)))
+		goto fail;
 	if (httpd_listen_spec(cfg->listen, 0, &ports, err) || s->landing.oom)
 		goto fail;
 	snprintf(threads, sizeof threads, "%d", cfg->threads);
@@ -153,6 +160,7 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 	return s;
 fail:
 	buf_free(&ports);
+	probe_free(s->probe);
 	buf_free(&s->landing);
 	free(s);
 	return NULL;
@@ -163,6 +171,7 @@ void server_stop(server_t *s)
 	if (!s)
 		return;
 	mg_stop(s->ctx);
+	probe_free(s->probe);
 	buf_free(&s->landing);
 	free(s);
 }
