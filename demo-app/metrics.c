@@ -109,6 +109,7 @@ struct family {
 	render_fn render;
 	_Atomic uint64_t *counter;  /* r_counter */
 	size_t gauge;               /* r_gauge: offset in metrics_gauges_t */
+	histogram_t *hist;          /* r_hist */
 };
 
 static void r_counter(buf_t *out, const struct family *f, const metrics_gauges_t *g)
@@ -178,10 +179,10 @@ static void r_scenarios(buf_t *out, const struct family *f, const metrics_gauges
 	}
 }
 
-static void r_db_duration(buf_t *out, const struct family *f, const metrics_gauges_t *g)
+static void r_hist(buf_t *out, const struct family *f, const metrics_gauges_t *g)
 {
 	(void)g;
-	histogram_render(out, "", f->f.name, NULL, 0, &db_hist);
+	histogram_render(out, "", f->f.name, NULL, 0, f->hist);
 }
 
 static void r_cache(buf_t *out, const struct family *f, const metrics_gauges_t *g)
@@ -193,30 +194,25 @@ static void r_cache(buf_t *out, const struct family *f, const metrics_gauges_t *
 	expo_sample(out, "", f->f.name, NULL, &miss, 1, (double)get(&cache_misses));
 }
 
-static void r_pool_wait(buf_t *out, const struct family *f, const metrics_gauges_t *g)
-{
-	(void)g;
-	histogram_render(out, "", f->f.name, NULL, 0, &pool_hist);
-}
-
-#define GAUGE(field) r_gauge, NULL, offsetof(metrics_gauges_t, field)
-#define COUNTER(var) r_counter, &(var), 0
+#define GAUGE(field) r_gauge, NULL, offsetof(metrics_gauges_t, field), NULL
+#define COUNTER(var) r_counter, &(var), 0, NULL
+#define HIST(var) r_hist, NULL, 0, &(var)
 
 static const struct family families[] = {
-	{{"http_requests_total", EXPO_COUNTER, "HTTP requests served, by method, route and status code."}, r_requests, NULL, 0},
-	{{"http_request_duration_seconds", EXPO_HISTOGRAM, "Server-side request duration in seconds, by route."}, r_duration, NULL, 0},
-	{{"http_requests_in_flight", EXPO_GAUGE, "Requests currently being handled."}, r_in_flight, NULL, 0},
+	{{"http_requests_total", EXPO_COUNTER, "HTTP requests served, by method, route and status code."}, r_requests, NULL, 0, NULL},
+	{{"http_request_duration_seconds", EXPO_HISTOGRAM, "Server-side request duration in seconds, by route."}, r_duration, NULL, 0, NULL},
+	{{"http_requests_in_flight", EXPO_GAUGE, "Requests currently being handled."}, r_in_flight, NULL, 0, NULL},
 	{{"demo_worker_threads", EXPO_GAUGE, "Size of the HTTP worker thread pool."}, GAUGE(worker_threads)},
 	{{"demo_worker_threads_busy", EXPO_GAUGE, "Worker threads currently holding a connection."}, GAUGE(worker_threads_busy)},
-	{{"demo_scenario_enabled", EXPO_GAUGE, "1 when the performance-problem scenario is switched on."}, r_scenarios, NULL, 0},
+	{{"demo_scenario_enabled", EXPO_GAUGE, "1 when the performance-problem scenario is switched on."}, r_scenarios, NULL, 0, NULL},
 	{{"demo_latency_spikes_total", EXPO_COUNTER, "Requests delayed by the latency_spikes scenario."}, COUNTER(spikes)},
 	{{"demo_leaked_bytes", EXPO_GAUGE, "Bytes retained by the memory_leak scenario."}, GAUGE(leaked_bytes)},
 	{{"demo_db_queries_total", EXPO_COUNTER, "SQL statements executed against the embedded database."}, COUNTER(db_queries)},
-	{{"demo_db_query_duration_seconds", EXPO_HISTOGRAM, "Duration of one SQL statement in seconds."}, r_db_duration, NULL, 0},
-	{{"demo_cache_requests_total", EXPO_COUNTER, "Lookups in the /products cache, by result."}, r_cache, NULL, 0},
+	{{"demo_db_query_duration_seconds", EXPO_HISTOGRAM, "Duration of one SQL statement in seconds."}, HIST(db_hist)},
+	{{"demo_cache_requests_total", EXPO_COUNTER, "Lookups in the /products cache, by result."}, r_cache, NULL, 0, NULL},
 	{{"demo_pool_size", EXPO_GAUGE, "Capacity of the backend connection pool."}, GAUGE(pool_size)},
 	{{"demo_pool_in_use", EXPO_GAUGE, "Backend connections currently in use."}, GAUGE(pool_in_use)},
-	{{"demo_pool_wait_seconds", EXPO_HISTOGRAM, "Time spent waiting for a backend connection in seconds."}, r_pool_wait, NULL, 0},
+	{{"demo_pool_wait_seconds", EXPO_HISTOGRAM, "Time spent waiting for a backend connection in seconds."}, HIST(pool_hist)},
 	{{"demo_pool_timeouts_total", EXPO_COUNTER, "Requests that gave up waiting for a backend connection (503)."}, COUNTER(pool_timeouts)},
 };
 

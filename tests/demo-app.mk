@@ -1,0 +1,24 @@
+# demo-app tests: cmocka unit tests, the integration test against the real
+# binary, and short real Locust runs with the acceptance profile.
+DEMO_UNIT = route delay scenario metrics config
+DEMO_UNIT_BINS = $(DEMO_UNIT:%=$(O)/tests/unit/test_demo_%)
+DEMO_TEST_PY = /usr/bin/python3
+
+$(O)/tests/unit/test_demo_%.o: tests/unit/test_demo_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -Idemo-app $(call pkg_cflags,cmocka $(DEMO_PKGS)) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/tests/unit/test_demo_%: $(O)/tests/unit/test_demo_%.o $(DEMO_OBJ)
+	$(CC) $(LDFLAGS_COMMON) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(DEMO_LIBS)
+
+check-demo-unit: $(DEMO_UNIT_BINS)
+	@set -e; for t in $(DEMO_UNIT_BINS); do echo "--- $$t"; $$t; done
+
+check-demo-integration: $(O)/demo-app
+	$(DEMO_TEST_PY) tests/integration/demo_app_test.py
+
+check-demo-locust: $(O)/demo-app
+	$(DEMO_TEST_PY) tests/integration/demo_app_locust_test.py
+
+CHECKS += check-demo-unit check-demo-integration check-demo-locust
+.PRECIOUS: $(O)/tests/unit/test_demo_%.o
