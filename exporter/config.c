@@ -82,6 +82,16 @@ static const opt_t opts[] = {
 
 #define NOPTS (sizeof opts / sizeof opts[0])
 
+/* [s, end) is digits with at most one '.' (what strtod read must not be
+ * an exponent, hex, inf or nan). */
+static int plain_decimal(const char *s, const char *end)
+{
+	size_t n = (size_t)(end - s), digits = strspn(s, "0123456789");
+	if (digits < n && s[digits] == '.')
+		digits += 1 + strspn(s + digits + 1, "0123456789");
+	return digits == n;
+}
+
 long config_parse_duration_ms(const char *s)
 {
 	static const struct { const char *u; double ms; } units[] = {
@@ -99,7 +109,8 @@ long config_parse_duration_ms(const char *s)
 			return -1;
 		errno = 0;
 		double v = strtod(s, &end);
-		if (end == s || errno)
+		/* Go's syntax: digits and one '.', no exponent or hex */
+		if (end == s || errno || !plain_decimal(s, end))
 			return -1;
 		s = end;
 		size_t best = 0, bi = 0;
@@ -132,7 +143,7 @@ long long config_parse_size(const char *s)
 		return -1;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno)
+	if (errno || !plain_decimal(s, end))
 		return -1;
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		if (strcmp(end, units[i].u) == 0) {
