@@ -383,6 +383,7 @@ int config_parse(config_t *cfg, int argc, char **argv, buf_t *out, buf_t *err)
 		if (v && set_opt(cfg, &opts[i], v, opts[i].env, err))
 			return CONFIG_ERROR;
 	}
+	int list_from_flags = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -424,6 +425,13 @@ int config_parse(config_t *cfg, int argc, char **argv, buf_t *out, buf_t *err)
 		} else {
 			buf_printf(err, "flag '--%s' needs a value", name);
 			return CONFIG_ERROR;
+		}
+		if (o->kind == K_LIST && !list_from_flags) {
+			/* the flag replaces the env var's entries, as for every option */
+			list_from_flags = 1;
+			for (size_t k = 0; k < cfg->nheaders; k++)
+				free(cfg->headers[k]);
+			cfg->nheaders = 0;
 		}
 		char src[128];
 		snprintf(src, sizeof src, "--%s", o->flag);
