@@ -372,7 +372,7 @@ static int check(config_t *cfg, buf_t *err)
 	return 0;
 }
 
-int config_parse(config_t *cfg, int argc, char **argv, buf_t *out, buf_t *err)
+static int parse_all(config_t *cfg, int argc, char **argv, buf_t *out, buf_t *err)
 {
 	memset(cfg, 0, sizeof *cfg);
 	for (size_t i = 0; i < NOPTS; i++)
@@ -439,6 +439,17 @@ int config_parse(config_t *cfg, int argc, char **argv, buf_t *out, buf_t *err)
 			return CONFIG_ERROR;
 	}
 	return check(cfg, err) ? CONFIG_ERROR : CONFIG_OK;
+}
+
+int config_parse(config_t *cfg, int argc, char **argv, buf_t *out, buf_t *err)
+{
+	size_t start = err->len;
+	int rc = parse_all(cfg, argc, argv, out, err);
+	/* A bad value echoed in the message must not break it into lines. */
+	for (size_t i = start; i < err->len; i++)
+		if (err->data[i] == '\n' || err->data[i] == '\r')
+			err->data[i] = ' ';
+	return rc;
 }
 
 void config_free(config_t *cfg)
