@@ -1,0 +1,397 @@
+/* test_config: flags and environment (exporter/config.c): defaults, every
+ * flag in both --flag=value and --flag value forms, env vars and
+ * flag-over-env precedence, Go durations, sizes, headers, and one-line
+ * errors for bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+
+extern char **environ;
+
+/* Remove every LOCUST_* variable so the tests see only what they set. */
+static int clean_env(void **st)
+{
+	(void)st;
+	for (int again = 1; again;) {
+		again = 0;
+		for (char **e = environ; *e; e++) {
+			if (strncmp(*e, "LOCUST_", 7) == 0) {
+				char name[256];
+				size_t n = strcspn(*e, "=");
+				snprintf(name, sizeof name, "%.*s", (int)n, *e);
+				unsetenv(name);
+				again = 1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+typedef struct {
+	config_t cfg;
+	buf_t out, err;
+	int rc;
+} run_t;
+
+/* Parse argv (NULL-terminated, without argv[0]). */
+static run_t *parse(const char *first, ...)
+{
+	static run_t r;
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+	argv[argc++] = "locust_exporter";
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	buf_init(&r.out);
+	buf_init(&r.err);
+	r.rc = config_parse(&r.cfg, argc, argv, &r.out, &r.err);
+	return &r;
+}
+
+static void done(run_t *r)
+{
+	config_free(&r->cfg);
+	buf_free(&r->out);
+	buf_free(&r->err);
+}
+
+/* A bad command line: CONFIG_ERROR and exactly one line of message. */
+static void expect_error(run_t *r, const char *needle)
+{
+	if (r->rc != CONFIG_ERROR)
+		fail_msg("expected CONFIG_ERROR for '%s', got %d", needle, r->rc);
+	const char *m = buf_str(&r->err);
+	assert_true(strlen(m) > 10);
+	assert_null(strchr(m, '\n'));
+	if (needle && !strstr(m, needle))
+		fail_msg("error '%s' does not mention '%s'", m, needle);
+	done(r);
+}
+
+static void test_defaults(void **st)
+{
+	(void)st;
+	run_t *r = parse(NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.uri, "http://localhost:8089");
+	assert_int_equal(r->cfg.timeout_ms, 5000);
+	assert_string_equal(r->cfg.listen, ":9646");
+	assert_string_equal(r->cfg.telemetry_path, "/metrics");
+	assert_string_equal(r->cfg.ns, "locust");
+	assert_int_equal(r->cfg.log_level, LOG_INFO);
+	assert_int_equal(r->cfg.log_json, 0);
+	assert_int_equal(r->cfg.compat, 1);
+	assert_int_equal(r->cfg.native, 1);
+	assert_int_equal(r->cfg.max_body, 16 * 1024 * 1024);
+	assert_int_equal(r->cfg.threads, 32);
+	assert_int_equal(r->cfg.disable_exit, 0);
+	assert_int_equal(r->cfg.insecure, 0);
+	assert_null(r->cfg.user);
+	assert_null(r->cfg.password);
+	assert_null(r->cfg.ca_file);
+	assert_int_equal(r->cfg.nheaders, 0);
+	done(r);
+}
+
+/* Every string-valued flag, in both syntaxes. */
+static void test_every_flag_both_forms(void **st)
+{
+	(void)st;
+	for (int form = 0; form < 2; form++) {
+		run_t *r;
+		if (form == 0)
+			r = parse("--locust.uri=https://locust:8443/base", "--locust.timeout=1m30s",
+				  "--web.listen-address=127.0.0.1:9999", "--web.telemetry-path=/m",
+				  "--locust.namespace=lt", "--log.level=debug", "--log.format=json",
+				  "--locust.user=u", "--locust.ca-file=/ca.pem", "--locust.cert-file=/c.pem",
+				  "--locust.key-file=/k.pem", "--locust.insecure-skip-verify=true",
+				  "--locust.header=X-A: 1", "--locust.max-response-size=2MiB",
+				  "--collector.compat=false", "--web.disable-exit=true", "--web.max-threads=7",
+				  "--probe.allowed-targets=^http://x:1$", NULL);
+		else
+			r = parse("--locust.uri", "https://locust:8443/base", "--locust.timeout", "1m30s",
+				  "--web.listen-address", "127.0.0.1:9999", "--web.telemetry-path", "/m",
+				  "--locust.namespace", "lt", "--log.level", "debug", "--log.format", "json",
+				  "--locust.user", "u", "--locust.ca-file", "/ca.pem", "--locust.cert-file", "/c.pem",
+				  "--locust.key-file", "/k.pem", "--locust.insecure-skip-verify",
+				  "--locust.header", "X-A: 1", "--locust.max-response-size", "2MiB",
+				  "--no-collector.compat", "--web.disable-exit", "--web.max-threads", "7",
+				  "--probe.allowed-targets", "^http://x:1$", NULL);
+		if (r->rc != CONFIG_OK)
+			fail_msg("form %d: %s", form, buf_str(&r->err));
+		assert_string_equal(r->cfg.uri, "https://locust:8443/base");
+		assert_int_equal(r->cfg.timeout_ms, 90000);
+		assert_string_equal(r->cfg.listen, "127.0.0.1:9999");
+		assert_string_equal(r->cfg.telemetry_path, "/m");
+		assert_string_equal(r->cfg.ns, "lt");
+		assert_int_equal(r->cfg.log_level, LOG_DEBUG);
+		assert_int_equal(r->cfg.log_json, 1);
+		assert_string_equal(r->cfg.user, "u");
+		assert_string_equal(r->cfg.ca_file, "/ca.pem");
+		assert_string_equal(r->cfg.cert_file, "/c.pem");
+		assert_string_equal(r->cfg.key_file, "/k.pem");
+		assert_int_equal(r->cfg.insecure, 1);
+		assert_int_equal(r->cfg.nheaders, 1);
+		assert_string_equal(r->cfg.headers[0], "X-A: 1");
+		assert_int_equal(r->cfg.max_body, 2 * 1024 * 1024);
+		assert_int_equal(r->cfg.compat, 0);
+		assert_int_equal(r->cfg.native, 1);
+		assert_int_equal(r->cfg.disable_exit, 1);
+		assert_int_equal(r->cfg.threads, 7);
+		assert_string_equal(r->cfg.probe_allowed, "^http://x:1$");
+		done(r);
+	}
+}
+
+static void test_env_and_precedence(void **st)
+{
+	(void)st;
+	setenv("LOCUST_EXPORTER_URI", "http://env:1", 1);
+	setenv("LOCUST_EXPORTER_TIMEOUT", "250ms", 1);
+	setenv("LOCUST_EXPORTER_WEB_LISTEN_ADDRESS", ":1234", 1);
+	setenv("LOCUST_EXPORTER_WEB_TELEMETRY_PATH", "/envmetrics", 1);
+	setenv("LOCUST_METRIC_NAMESPACE", "envns", 1);
+	setenv("LOCUST_EXPORTER_LOG_LEVEL", "warn", 1);
+	setenv("LOCUST_EXPORTER_COLLECTOR_NATIVE", "false", 1);
+	setenv("LOCUST_EXPORTER_MAX_RESPONSE_SIZE", "512KiB", 1);
+	run_t *r = parse(NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.uri, "http://env:1");
+	assert_int_equal(r->cfg.timeout_ms, 250);
+	assert_string_equal(r->cfg.listen, ":1234");
+	assert_string_equal(r->cfg.telemetry_path, "/envmetrics");
+	assert_string_equal(r->cfg.ns, "envns");
+	assert_int_equal(r->cfg.log_level, LOG_WARN);
+	assert_int_equal(r->cfg.native, 0);
+	assert_int_equal(r->cfg.max_body, 512 * 1024);
+	done(r);
+
+	/* A flag wins over its env var, in both forms. */
+	r = parse("--locust.uri=http://flag:2", "--locust.timeout", "2s", "--web.listen-address=:4321",
+		  "--locust.namespace", "flagns", "--collector.native", "--log.level=error", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.uri, "http://flag:2");
+	assert_int_equal(r->cfg.timeout_ms, 2000);
+	assert_string_equal(r->cfg.listen, ":4321");
+	assert_string_equal(r->cfg.ns, "flagns");
+	assert_int_equal(r->cfg.native, 1);
+	assert_int_equal(r->cfg.log_level, LOG_ERROR);
+	assert_string_equal(r->cfg.telemetry_path, "/envmetrics"); /* not overridden */
+	done(r);
+
+	/* A bad env value is an error that names the variable. */
+	setenv("LOCUST_EXPORTER_TIMEOUT", "soon", 1);
+	expect_error(parse(NULL), "LOCUST_EXPORTER_TIMEOUT");
+	clean_env(NULL);
+}
+
+static void test_durations(void **st)
+{
+	(void)st;
+	struct { const char *s; long ms; } ok[] = {
+		{"5s", 5000}, {"1m30s", 90000}, {"250ms", 250}, {"1.5h", 5400000}, {"1h2m3s4ms", 3723004},
+		{"0", 0}, {"500us", 1}, {"2000000ns", 2}, {"0.5s", 500}, {".5s", 500}, {"1m", 60000},
+		{"100\xc2\xb5s", 1}, {"3h", 10800000},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		long got = config_parse_duration_ms(ok[i].s);
+		if (got != ok[i].ms)
+			fail_msg("duration '%s': want %ld, got %ld", ok[i].s, ok[i].ms, got);
+	}
+	/* Rejected by Go's time.ParseDuration too. */
+	const char *bad[] = {"", "5", "s", "-5s", "5x", "5 s", " 5s", "5s ", "1e3s", "0x10s", "1.5.5s",
+			     "inf", "nans", "5S", "1d", ".", "ms"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		long got = config_parse_duration_ms(bad[i]);
+		if (got != -1)
+			fail_msg("duration '%s' should be rejected, got %ld", bad[i], got);
+	}
+	/* Through the flag: zero is not a usable timeout. */
+	expect_error(parse("--locust.timeout=0", NULL), "--locust.timeout");
+	expect_error(parse("--locust.timeout", "5", NULL), "invalid duration '5'");
+}
+
+static void test_sizes(void **st)
+{
+	(void)st;
+	struct { const char *s; long long v; } ok[] = {
+		{"16MiB", 16777216}, {"512KiB", 524288}, {"1048576", 1048576}, {"2MB", 2000000},
+		{"1GiB", 1073741824}, {"10KB", 10000}, {"64k", 65536}, {"1M", 1048576}, {"100B", 100},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		assert_int_equal(config_parse_size(ok[i].s), ok[i].v);
+	const char *bad[] = {"", "MiB", "-1", "0", "12XB", "1 MiB", "2TiB", "0x10", "1e3"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (config_parse_size(bad[i]) != -1)
+			fail_msg("size '%s' should be rejected", bad[i]);
+	}
+	expect_error(parse("--locust.max-response-size=lots", NULL), "--locust.max-response-size");
+}
+
+static void test_booleans(void **st)
+{
+	(void)st;
+	const char *yes[] = {"--collector.compat=true", "--collector.compat=1", "--collector.compat=yes",
+			     "--collector.compat=ON", "--collector.compat"};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		run_t *r = parse("--no-collector.native", yes[i], NULL);
+		assert_int_equal(r->rc, CONFIG_OK);
+		assert_int_equal(r->cfg.compat, 1);
+		assert_int_equal(r->cfg.native, 0);
+		done(r);
+	}
+	run_t *r = parse("--no-collector.compat", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_int_equal(r->cfg.compat, 0);
+	assert_int_equal(r->cfg.native, 1);
+	done(r);
+	r = parse("--collector.compat=off", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_int_equal(r->cfg.compat, 0);
+	done(r);
+	/* env false, flag true: the flag wins */
+	setenv("LOCUST_EXPORTER_COLLECTOR_COMPAT", "false", 1);
+	r = parse("--collector.compat", NULL);
+	assert_int_equal(r->cfg.compat, 1);
+	done(r);
+	r = parse(NULL);
+	assert_int_equal(r->cfg.compat, 0);
+	done(r);
+	clean_env(NULL);
+	expect_error(parse("--collector.compat=maybe", NULL), "invalid boolean 'maybe'");
+	expect_error(parse("--no-collector.compat=false", NULL), "takes no value");
+	expect_error(parse("--no-collector.compat", "--no-collector.native", NULL), "nothing to export");
+}
+
+static void test_headers(void **st)
+{
+	(void)st;
+	run_t *r = parse("--locust.header=X-A: 1", "--locust.header", "Authorization: Bearer t:k", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_int_equal(r->cfg.nheaders, 2);
+	assert_string_equal(r->cfg.headers[0], "X-A: 1");
+	assert_string_equal(r->cfg.headers[1], "Authorization: Bearer t:k");
+	done(r);
+
+	setenv("LOCUST_EXPORTER_HEADERS", "X-Env: 1\nX-Env2: 2\n", 1);
+	r = parse(NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_int_equal(r->cfg.nheaders, 2);
+	assert_string_equal(r->cfg.headers[0], "X-Env: 1");
+	assert_string_equal(r->cfg.headers[1], "X-Env2: 2");
+	done(r);
+	/* Flags replace the env list, as for every other option. */
+	r = parse("--locust.header=X-Flag: 3", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_int_equal(r->cfg.nheaders, 1);
+	assert_string_equal(r->cfg.headers[0], "X-Flag: 3");
+	done(r);
+	clean_env(NULL);
+
+	expect_error(parse("--locust.header=NoColon", NULL), "--locust.header");
+	expect_error(parse("--locust.header=: empty name", NULL), "--locust.header");
+	expect_error(parse("--locust.header=X: a\r\nInjected: 1", NULL), "--locust.header");
+}
+
+static void test_password(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/le_test_pw_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "s3cret\n", 7), 7);
+	close(fd);
+	run_t *r = parse("--locust.user=admin", "--locust.password-file", path, NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.password, "s3cret");
+	done(r);
+	unlink(path);
+	expect_error(parse("--locust.user=admin", "--locust.password-file", path, NULL), "cannot read");
+
+	setenv("LOCUST_EXPORTER_PASSWORD", "envpw", 1);
+	r = parse("--locust.user=admin", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.password, "envpw");
+	done(r);
+	expect_error(parse(NULL), "without --locust.user");
+	clean_env(NULL);
+}
+
+static void test_bad_flags(void **st)
+{
+	(void)st;
+	expect_error(parse("--nope", NULL), "unknown flag '--nope'");
+	expect_error(parse("--nope=1", NULL), "unknown flag '--nope'");
+	expect_error(parse("--no-locust.uri", NULL), "unknown flag");
+	expect_error(parse("positional", NULL), "unexpected argument");
+	expect_error(parse("-x", NULL), "unexpected argument");
+	expect_error(parse("--locust.uri", NULL), "needs a value");
+	expect_error(parse("--locust.uri=ftp://x", NULL), "--locust.uri");
+	expect_error(parse("--locust.uri=x\ny", NULL), "--locust.uri"); /* still one line */
+	expect_error(parse("--locust.uri=localhost:8089", NULL), "--locust.uri");
+	expect_error(parse("--log.level=verbose", NULL), "invalid log level");
+	expect_error(parse("--log.format=xml", NULL), "invalid log format");
+	expect_error(parse("--locust.namespace=1abc", NULL), "namespace");
+	expect_error(parse("--locust.namespace=a-b", NULL), "namespace");
+	expect_error(parse("--web.telemetry-path=metrics", NULL), "telemetry-path");
+	expect_error(parse("--web.max-threads=0", NULL), "--web.max-threads");
+	expect_error(parse("--web.max-threads=abc", NULL), "--web.max-threads");
+	expect_error(parse("--locust.cert-file=/c.pem", NULL), "go together");
+	expect_error(parse("--probe.allowed-targets=(", NULL), "--probe.allowed-targets");
+}
+
+static void test_help_and_version(void **st)
+{
+	(void)st;
+	run_t *r = parse("--version", NULL);
+	assert_int_equal(r->rc, CONFIG_EXIT);
+	assert_non_null(strstr(buf_str(&r->out), "locust_exporter, version "));
+	done(r);
+	const char *help[] = {"-h", "--help"};
+	for (int i = 0; i < 2; i++) {
+		r = parse("--locust.uri=http://x:1", help[i], NULL);
+		assert_int_equal(r->rc, CONFIG_EXIT);
+		const char *o = buf_str(&r->out);
+		const char *want[] = {"--web.listen-address", "--web.telemetry-path", "--locust.uri",
+				      "--locust.timeout", "--locust.namespace", "--log.level", "--log.format",
+				      "LOCUST_EXPORTER_URI", "LOCUST_METRIC_NAMESPACE", "(default: :9646)",
+				      "(default: 5s)", "--[no-]collector.compat"};
+		for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+			if (!strstr(o, want[k]))
+				fail_msg("help lacks '%s'", want[k]);
+		done(r);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_defaults, clean_env),
+		cmocka_unit_test_setup(test_every_flag_both_forms, clean_env),
+		cmocka_unit_test_setup(test_env_and_precedence, clean_env),
+		cmocka_unit_test_setup(test_durations, clean_env),
+		cmocka_unit_test_setup(test_sizes, clean_env),
+		cmocka_unit_test_setup(test_booleans, clean_env),
+		cmocka_unit_test_setup(test_headers, clean_env),
+		cmocka_unit_test_setup(test_password, clean_env),
+		cmocka_unit_test_setup(test_bad_flags, clean_env),
+		cmocka_unit_test_setup(test_help_and_version, clean_env),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
