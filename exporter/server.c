@@ -1,7 +1,10 @@
 /* server: civetweb handlers (see server.h).
  *
  * One catch-all handler dispatches on the exact path, so civetweb's prefix
- * matching never serves a neighbour route, and anything else is a 404. */
+ * matching never serves a neighbour route, and anything else is a 404.
+ * No document_root is set: civetweb serves no file, whatever the path.
+ * --web.config.file adds HTTPS (tlsserver) and basic auth (basicauth) in
+ * front of every route except the health checks. */
 #include "server.h"
 
 #include <civetweb.h>
@@ -9,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basicauth.h"
 #include "expo.h"
 #include "httpd.h"
 #include "log.h"
 #include "probe.h"
+#include "tlsserver.h"
+#include "webconfig.h"
 
 #ifndef LE_VERSION
 #define LE_VERSION "dev"
@@ -26,6 +32,8 @@ struct server {
 	target_t *target;
 	probe_t *probe;
 	buf_t landing;
+	webconfig_t web;        /* zeroed when there is no --web.config.file */
+	basicauth_t *auth;      /* NULL: no basic_auth_users */
 };
 
 static void send_text(struct mg_connection *c, int status, const char *body)
@@ -33,17 +41,33 @@ static void send_text(struct mg_connection *c, int status, const char *body)
 	httpd_send(c, status, "text/plain; charset=utf-8", body, strlen(body), NULL);
 }
 
+/* The scrape's text, plus the server's own counter when auth is on. */
+static void send_metrics(server_t *s, struct mg_connection *c, const buf_t *text)
+{
+	buf_t gz, all;
+	buf_init(&gz);
+	buf_init(&all);
+	const buf_t *body = text;
+	if (s->auth) {
+		buf_put(&all, text->data, text->len);
+		basicauth_render(s->auth, &all);
+		body = &all;
+	}
+	if (body->oom)
+		send_text(c, 500, "out of memory rendering metrics\n");
+	else
+		httpd_send(c, 200, EXPO_CONTENT_TYPE, body->data, body->len, &gz);
+	buf_free(&all);
+	buf_free(&gz);
+}
+
 static void h_metrics(server_t *s, struct mg_connection *c)
 {
 	result_t *r = target_scrape(s->target);
-	if (!r || r->text.len == 0) {
+	if (!r || r->text.len == 0)
 		send_text(c, 500, "out of memory rendering metrics\n");
-	} else {
-		buf_t gz;
-		buf_init(&gz);
-		httpd_send(c, 200, EXPO_CONTENT_TYPE, r->text.data, r->text.len, &gz);
-		buf_free(&gz);
-	}
+	else
+		send_metrics(s, c, &r->text);
 	if (r)
 		result_release(s->target, r);
 }
@@ -70,17 +94,43 @@ static void h_quit(server_t *s, struct mg_connection *c)
 	server_quit_requested = 1;
 }
 
+static int is_health(const char *path)
+{
+	return strcmp(path, "/-/healthy") == 0 || strcmp(path, "/-/ready") == 0 ||
+	       strcmp(path, "/healthz") == 0;
+}
+
+/* Basic auth in front of everything but the health checks (they say "OK"
+ * and nothing else, and probes rarely carry credentials).  0: go on. */
+static int refuse_unauthorized(server_t *s, struct mg_connection *c, const char *path)
+{
+	static const char body[] = "401 Unauthorized\n";
+	char len[16];
+	if (!s->auth || is_health(path) ||
+	    basicauth_check(s->auth, mg_get_header(c, "Authorization")) == BA_OK)
+		return 0;
+	snprintf(len, sizeof len, "%zu", sizeof body - 1);
+	mg_response_header_start(c, 401);
+	mg_response_header_add(c, "WWW-Authenticate", "Basic realm=\"locust_exporter\", charset=\"UTF-8\"", -1);
+	mg_response_header_add(c, "Content-Type", "text/plain; charset=utf-8", -1);
+	mg_response_header_add(c, "Content-Length", len, -1);
+	mg_response_header_send(c);
+	mg_write(c, body, sizeof body - 1);
+	return 1;
+}
+
 static int dispatch(struct mg_connection *c, void *ud)
 {
 	server_t *s = ud;
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	const char *path = ri->local_uri ? ri->local_uri : "";
+	if (refuse_unauthorized(s, c, path))
+		return 1;
 	if (strcmp(path, s->cfg->telemetry_path) == 0)
 		h_metrics(s, c);
 	else if (strcmp(path, "/") == 0)
 		h_landing(s, c);
-	else if (strcmp(path, "/-/healthy") == 0 || strcmp(path, "/-/ready") == 0 ||
-		 strcmp(path, "/healthz") == 0)
+	else if (is_health(path))
 		h_healthy(s, c);
 	else if (strcmp(path, "/probe") == 0)
 		probe_handle(s->probe, c);
@@ -121,6 +171,46 @@ static void build_landing(server_t *s)
 	buf_puts(&s->landing, "</code></p>\n</body></html>\n");
 }
 
+/* civetweb created the SSL_CTX: certificate, versions, client certs. */
+static int on_init_ssl(void *ssl_ctx, void *ud)
+{
+	server_t *s = ud;
+	buf_t err;
+	buf_init(&err);
+	int rc = tlsserver_configure(ssl_ctx, &s->web, &err);
+	if (rc)
+		log_error("%s", buf_str(&err));
+	buf_free(&err);
+	return rc ? -1 : 1;
+}
+
+static const char *client_auth_name(client_auth_t a)
+{
+	static const char *const names[] = {
+		"NoClientCert", "RequestClientCert", "RequireAnyClientCert",
+		"VerifyClientCertIfGiven", "RequireAndVerifyClientCert",
+	};
+	return names[a];
+}
+
+/* Read --web.config.file and check everything it names, before listening. */
+static int load_web_config(server_t *s, buf_t *err)
+{
+	if (!s->cfg->web_config || !*s->cfg->web_config)
+		return 0;
+	if (webconfig_load(&s->web, s->cfg->web_config, err))
+		return -1;
+	if (s->web.nusers && !(s->auth = basicauth_new(s->web.users, s->web.nusers, err)))
+		return -1;
+	if (s->web.tls && tlsserver_check(&s->web, err))
+		return -1;
+	log_info("web config %s: %s, %zu basic-auth user(s)%s%s", s->cfg->web_config,
+		 s->web.tls ? "HTTPS" : "plain HTTP", s->web.nusers,
+		 s->web.tls ? ", client certificates: " : "",
+		 s->web.tls ? client_auth_name(s->web.client_auth) : "");
+	return 0;
+}
+
 server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 {
 	server_t *s = calloc(1, sizeof *s);
@@ -137,7 +227,8 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 	build_landing(s);
 	if (!(s->probe = probe_new(cfg, err)))
 		goto fail;
-	if (httpd_listen_spec(cfg->listen, 0, &ports, err) || s->landing.oom)
+	if (load_web_config(s, err) || httpd_listen_spec(cfg->listen, s->web.tls, &ports, err) ||
+	    s->landing.oom)
 		goto fail;
 	snprintf(threads, sizeof threads, "%d", cfg->threads);
 	const char *opts[] = {
@@ -150,6 +241,8 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = on_log;
+	if (s->web.tls)
+		cb.init_ssl = on_init_ssl;
 	s->ctx = mg_start(&cb, s, opts);
 	if (!s->ctx) {
 		buf_printf(err, "cannot listen on %s (address in use or not permitted)", cfg->listen);
@@ -162,6 +255,8 @@ fail:
 	buf_free(&ports);
 	probe_free(s->probe);
 	buf_free(&s->landing);
+	basicauth_free(s->auth);
+	webconfig_free(&s->web);
 	free(s);
 	return NULL;
 }
@@ -173,5 +268,7 @@ void server_stop(server_t *s)
 	mg_stop(s->ctx);
 	probe_free(s->probe);
 	buf_free(&s->landing);
+	basicauth_free(s->auth);
+	webconfig_free(&s->web);
 	free(s);
 }
