@@ -241,6 +241,13 @@ static int parse_stats(snapshot_t *s, json_t *arr, buf_t *detail)
 	return 0;
 }
 
+/* "occurrences", or the "occurences" spelling of Locust before 1.0. */
+static json_t *occurrences_of(json_t *o)
+{
+	json_t *v = json_object_get(o, "occurrences");
+	return v ? v : json_object_get(o, "occurences");
+}
+
 static int parse_errors(snapshot_t *s, json_t *arr, buf_t *detail)
 {
 	size_t n = json_array_size(arr);
@@ -255,7 +262,7 @@ static int parse_errors(snapshot_t *s, json_t *arr, buf_t *detail)
 		    str(json_object_get(o, "method"), &e->method, &e->method_len) ||
 		    !json_is_string(json_object_get(o, "name")) ||
 		    !json_is_string(json_object_get(o, "error")) ||
-		    num(json_object_get(o, "occurrences"), &e->occurrences) ||
+		    num(occurrences_of(o), &e->occurrences) ||
 		    isnan(e->occurrences)) {
 			buf_printf(detail, "errors[%zu] is not {method, name, error, occurrences}", i);
 			return -1;
