@@ -305,6 +305,80 @@ static int parse_workers(snapshot_t *s, json_t *arr, buf_t *detail)
 	return 0;
 }
 
+/* The identity of a row for duplicate detection: up to three strings. */
+typedef struct {
+	const char *s[3];
+	size_t n[3];
+} rowkey_t;
+
+static int cmp_rowkey(const void *a, const void *b)
+{
+	const rowkey_t *x = a, *y = b;
+	for (int i = 0; i < 3; i++) {
+		size_t n = x->n[i] < y->n[i] ? x->n[i] : y->n[i];
+		int r = n ? memcmp(x->s[i], y->s[i], n) : 0;
+		if (r)
+			return r;
+		if (x->n[i] != y->n[i])
+			return x->n[i] < y->n[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+/* True when two of k[0..n) are equal (k is sorted in place). */
+static int has_duplicate(rowkey_t *k, size_t n)
+{
+	if (n > 1)
+		qsort(k, n, sizeof *k, cmp_rowkey);
+	for (size_t i = 1; i < n; i++)
+		if (cmp_rowkey(&k[i - 1], &k[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void rowkey_set(rowkey_t *k, const char *a, size_t al, const char *b, size_t bl,
+		       const char *c, size_t cl)
+{
+	*k = (rowkey_t){{a, b, c}, {al, bl, cl}};
+}
+
+int snapshot_check_unique(const snapshot_t *s, buf_t *detail)
+{
+	size_t nstats = s->nrows + (s->has_total ? 1 : 0), n = nstats;
+	const char *dup = NULL;
+	n = s->nerrors > n ? s->nerrors : n;
+	n = s->nworkers > n ? s->nworkers : n;
+	if (n < 2)
+		return 0;
+	rowkey_t *k = malloc(n * sizeof *k);
+	if (!k) {
+		buf_puts(detail, "out of memory");
+		return -1;
+	}
+	/* The aggregate row renders as name="Aggregated" (also when "Total"). */
+	for (size_t i = 0; i < nstats; i++) {
+		const stat_row_t *r = i < s->nrows ? &s->rows[i] : &s->total;
+		rowkey_set(&k[i], r->method, r->method_len, i < s->nrows ? r->name : "Aggregated",
+			   i < s->nrows ? r->name_len : 10, "", 0);
+	}
+	if (has_duplicate(k, nstats))
+		dup = "stats rows with the same method and name";
+	for (size_t i = 0; !dup && i < s->nerrors; i++) {
+		const error_row_t *e = &s->errors[i];
+		rowkey_set(&k[i], e->method, e->method_len, e->name, e->name_len, e->error, e->error_len);
+	}
+	if (!dup && has_duplicate(k, s->nerrors))
+		dup = "errors rows with the same method, name and error";
+	for (size_t i = 0; !dup && i < s->nworkers; i++)
+		rowkey_set(&k[i], s->workers[i].id, s->workers[i].id_len, "", 0, "", 0);
+	if (!dup && has_duplicate(k, s->nworkers))
+		dup = "workers with the same id";
+	free(k);
+	if (dup)
+		buf_printf(detail, "two %s (Locust keys them uniquely)", dup);
+	return dup ? -1 : 0;
+}
+
 /* Window percentiles: the dict (2.20+), else _1/_2 (2.15.1-2.27, default
  * 0.5/0.95), else _50/_95 (<= 2.15.0). */
 static int parse_current_pct(snapshot_t *s, json_t *root, buf_t *detail)
@@ -395,7 +469,7 @@ static int parse_root(snapshot_t *s, json_t *root, buf_t *detail)
 		return -1;
 	if (workers && parse_workers(s, workers, detail))
 		return -1;
-	return 0;
+	return snapshot_check_unique(s, detail);
 }
 
 reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *detail)

@@ -97,6 +97,11 @@ void snapshot_free(snapshot_t *s);
  * and error rows; for other sources filling a snapshot (csvsource.c). */
 void snapshot_reset(snapshot_t *s);
 int snapshot_reserve(snapshot_t *s, size_t rows, size_t errors);
+/* -1 with a reason in detail when two stats rows share (method, name)
+ * (the aggregate row counting as name "Aggregated"), two errors rows
+ * share (method, name, error) or two workers share an id: Locust keys
+ * them uniquely, and rendering them would repeat a series. */
+int snapshot_check_unique(const snapshot_t *s, buf_t *detail);
 
 /* Decode body into s (reusing its arrays).  RS_OK, RS_PARSE or RS_SCHEMA with
  * a one-line explanation in detail; on failure s holds no data. */
