@@ -1,0 +1,143 @@
+/* inproc: in-process cost of each stage of one scrape, on the generated
+ * payload of N endpoints, without any HTTP:
+ *
+ *   bench-inproc N [--seconds S]
+ *
+ * decode   jansson json_loadb + json_decref (the floor the exporter cannot beat)
+ * parse    snapshot_parse (decode + the model)
+ * render   collector_render of both metric sets plus process_*
+ * gzip     httpd_gzip of the rendered text (what Accept-Encoding: gzip adds)
+ *
+ * Each stage repeats for at least S seconds (default 1) and 20 rounds; the
+ * figure is the median thread CPU time of one round, in milliseconds. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collector.h"
+#include "httpd.h"
+#include "payload.h"
+#include "stats.h"
+
+#define MAX_ROUNDS 100000
+
+typedef struct {
+	buf_t json, text, gz, detail;
+	snapshot_t snap;
+	collector_t col;
+	collector_opts_t opts;
+	selfstats_t self;
+	int failed;
+} bench_t;
+
+typedef void (*stage_fn)(bench_t *b);
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void st_decode(bench_t *b)
+{
+	json_t *root = json_loadb(b->json.data, b->json.len, 0, NULL);
+	if (!root)
+		b->failed = 1;
+	json_decref(root);
+}
+
+static void st_parse(bench_t *b)
+{
+	buf_reset(&b->detail);
+	if (snapshot_parse(&b->snap, b->json.data, b->json.len, &b->detail) != RS_OK)
+		b->failed = 1;
+}
+
+static void st_render(bench_t *b)
+{
+	buf_reset(&b->text);
+	collector_render(&b->col, &b->text, &b->opts, &b->snap, &b->self);
+	if (b->text.oom)
+		b->failed = 1;
+}
+
+static void st_gzip(bench_t *b)
+{
+	if (httpd_gzip(b->text.data, b->text.len, &b->gz))
+		b->failed = 1;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median CPU ms of one round of fn. */
+static double measure(bench_t *b, stage_fn fn, double seconds, double *rounds)
+{
+	int n = 0;
+	double t0 = wall_s();
+	fn(b); /* warm-up */
+	while (n < MAX_ROUNDS && (n < 20 || wall_s() - t0 < seconds)) {
+		double c0 = cpu_ms();
+		fn(b);
+		rounds[n++] = cpu_ms() - c0;
+	}
+	qsort(rounds, (size_t)n, sizeof *rounds, cmp_d);
+	return rounds[n / 2];
+}
+
+int main(int argc, char **argv)
+{
+	bench_t b;
+	double seconds = 1;
+	if (argc < 2) {
+		fputs("usage: bench-inproc N [--seconds S]\n", stderr);
+		return 2;
+	}
+	if (argc == 4 && strcmp(argv[2], "--seconds") == 0)
+		seconds = atof(argv[3]);
+	memset(&b, 0, sizeof b);
+	b.opts = (collector_opts_t){"locust", 1, 1, 1, "bench", "bench"};
+	buf_init(&b.json);
+	buf_init(&b.text);
+	buf_init(&b.gz);
+	buf_init(&b.detail);
+	snapshot_init(&b.snap);
+	collector_init(&b.col);
+	payload_generate(&b.json, (size_t)strtoul(argv[1], NULL, 10));
+	double *rounds = malloc(MAX_ROUNDS * sizeof *rounds);
+	if (b.json.oom || !rounds) {
+		fputs("bench-inproc: out of memory\n", stderr);
+		return 1;
+	}
+	double dec = measure(&b, st_decode, seconds, rounds);
+	double par = measure(&b, st_parse, seconds, rounds);
+	double ren = measure(&b, st_render, seconds, rounds);
+	double gz = measure(&b, st_gzip, seconds, rounds);
+	if (b.failed) {
+		fprintf(stderr, "bench-inproc: a stage failed: %s\n", buf_str(&b.detail));
+		return 1;
+	}
+	printf("decode_ms=%.4f parse_ms=%.4f render_ms=%.4f gzip_ms=%.4f json_bytes=%zu text_bytes=%zu gzip_bytes=%zu\n",
+	       dec, par, ren, gz, b.json.len, b.text.len, b.gz.len);
+	free(rounds);
+	snapshot_free(&b.snap);
+	collector_free(&b.col);
+	buf_free(&b.json);
+	buf_free(&b.text);
+	buf_free(&b.gz);
+	buf_free(&b.detail);
+	return 0;
+}
