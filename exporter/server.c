@@ -200,10 +200,15 @@ static int load_web_config(server_t *s, buf_t *err)
 		return 0;
 	if (webconfig_load(&s->web, s->cfg->web_config, err))
 		return -1;
-	if (s->web.nusers && !(s->auth = basicauth_new(s->web.users, s->web.nusers, err)))
+	buf_t why;
+	buf_init(&why);
+	if ((s->web.nusers && !(s->auth = basicauth_new(s->web.users, s->web.nusers, &why))) ||
+	    (s->web.tls && tlsserver_check(&s->web, &why))) {
+		buf_printf(err, "web config %s: %s", s->cfg->web_config, buf_str(&why));
+		buf_free(&why);
 		return -1;
-	if (s->web.tls && tlsserver_check(&s->web, err))
-		return -1;
+	}
+	buf_free(&why);
 	log_info("web config %s: %s, %zu basic-auth user(s)%s%s", s->cfg->web_config,
 		 s->web.tls ? "HTTPS" : "plain HTTP", s->web.nusers,
 		 s->web.tls ? ", client certificates: " : "",
@@ -236,6 +241,8 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 		"num_threads", threads,
 		"enable_keep_alive", "yes",
 		"request_timeout_ms", "30000",
+		/* Routes match the path as sent: "/metrics%00.txt" is not /metrics. */
+		"decode_url", "no",
 		NULL,
 	};
 	struct mg_callbacks cb;

@@ -62,7 +62,7 @@ static int want_scalar(loader_t *l, const yaml_node_t *n, const char *key, const
 static int want_mapping(loader_t *l, const yaml_node_t *n, const char *key)
 {
 	if (!n || n->type != YAML_MAPPING_NODE)
-		return fail(l, n, "%s must be a mapping", key);
+		return fail(l, n, "%s must be a mapping", *key ? key : "the document");
 	return 0;
 }
 

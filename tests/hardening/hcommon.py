@@ -1,0 +1,244 @@
+"""Shared helpers of the hardening tests (tests/hardening.mk).
+
+A pass/fail tally that prints `N passed, N failed`, free loopback ports,
+the exporter as a child process (killed on exit), a test PKI made with the
+openssl CLI, curl as the HTTPS client, and small fake Locust servers
+(plain or TLS) built on http.server.  Everything stays on 127.0.0.1 and
+every wait is bounded.
+"""
+import atexit
+import http.server
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("O", "build"))
+EXPORTER = os.path.join(BUILD, "locust_exporter")
+FIXTURE = os.path.join(ROOT, "tests", "fixtures", "locust", "2.12.1", "stats_requests.json")
+RESULTS = {"passed": 0, "failed": 0}
+PROCS = []
+SERVERS = []
+
+
+def check(cond, what):
+    RESULTS["passed" if cond else "failed"] += 1
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    return cond
+
+
+def finish():
+    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]), flush=True)
+    sys.exit(1 if RESULTS["failed"] else 0)
+
+
+def _cleanup():
+    for p in PROCS:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    for s in SERVERS:
+        s.shutdown()
+        s.server_close()
+
+
+atexit.register(_cleanup)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc=None, timeout=10.0):
+    """True once 127.0.0.1:port accepts connections."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Exporter:
+    """locust_exporter on a free port; stderr goes to a file (self.log())."""
+
+    def __init__(self, *args, env=None, tmp=None, binary=EXPORTER):
+        self.port = free_port()
+        self.logpath = tempfile.mkstemp(prefix="exporter-", suffix=".log", dir=tmp)[1]
+        self.logf = open(self.logpath, "wb")
+        self.args = [binary, "--web.listen-address=127.0.0.1:%d" % self.port, *args]
+        self.proc = subprocess.Popen(self.args, stdout=self.logf, stderr=self.logf,
+                                     env=env, cwd=ROOT)
+        PROCS.append(self.proc)
+        self.ready = wait_port(self.port, self.proc)
+
+    def log(self):
+        self.logf.flush()
+        with open(self.logpath, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+        return self.proc.returncode
+
+
+def run_exporter_once(*args, timeout=10):
+    """Run the exporter expecting it to exit (bad config): (rc, stdout, stderr)."""
+    port = free_port()
+    p = subprocess.run([EXPORTER, "--web.listen-address=127.0.0.1:%d" % port, *args],
+                       capture_output=True, timeout=timeout, cwd=ROOT)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def curl(url, *opts, timeout=10):
+    """(exit code, HTTP status or 0, headers, body) of one curl request."""
+    with tempfile.NamedTemporaryFile() as hdr, tempfile.NamedTemporaryFile() as body:
+        p = subprocess.run(["curl", "-sS", "--max-time", str(timeout), "-D", hdr.name,
+                            "-o", body.name, "-w", "%{http_code}", *opts, url],
+                           capture_output=True, timeout=timeout + 5)
+        code = int(p.stdout.decode() or "0")
+        return (p.returncode, code, open(hdr.name, "rb").read().decode(errors="replace"),
+                open(body.name, "rb").read().decode(errors="replace"))
+
+
+def samples(text):
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, val = line.rpartition(" ")
+            out[key] = float(val)
+    return out
+
+
+def scrape_until(url, key, want, *opts, timeout=8.0):
+    """Scrape until samples[key] == want (bounded); the last samples."""
+    end = time.monotonic() + timeout
+    s = {}
+    while time.monotonic() < end:
+        rc, code, _, body = curl(url, *opts)
+        if rc == 0 and code == 200:
+            s = samples(body)
+            if s.get(key) == want:
+                return s
+        time.sleep(0.2)
+    return s
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+
+def make_ca(d, name):
+    key, crt = os.path.join(d, name + ".key"), os.path.join(d, name + ".crt")
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt,
+            "-days", "2", "-subj", "/CN=" + name, "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    return key, crt
+
+
+def make_cert(d, name, ca, server=True):
+    """A leaf certificate signed by ca = (key, crt); server ones are for 127.0.0.1."""
+    key, csr, crt = (os.path.join(d, name + e) for e in (".key", ".csr", ".crt"))
+    ext = os.path.join(d, name + ".ext")
+    with open(ext, "w") as f:
+        if server:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        else:
+            f.write("extendedKeyUsage=clientAuth\n")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=" + name)
+    openssl("x509", "-req", "-in", csr, "-CA", ca[1], "-CAkey", ca[0], "-CAcreateserial",
+            "-out", crt, "-days", "2", "-extfile", ext)
+    return key, crt
+
+
+def make_pki(d):
+    """CA + server cert, client CA + client cert, and an unrelated CA's client cert."""
+    pki = {}
+    pki["ca"] = make_ca(d, "ca")
+    pki["server"] = make_cert(d, "server", pki["ca"])
+    pki["client_ca"] = make_ca(d, "client-ca")
+    pki["client"] = make_cert(d, "client", pki["client_ca"], server=False)
+    pki["rogue_ca"] = make_ca(d, "rogue-ca")
+    pki["rogue_client"] = make_cert(d, "rogue-client", pki["rogue_ca"], server=False)
+    return pki
+
+
+def bcrypt(password, cost=4):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt
+        return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2 ** cost))
+
+
+def fake_server(handler, tls=None):
+    """Serve handler(request) -> (status, headers dict, body bytes) on a free
+    port; tls is an ssl.SSLContext or None.  Returns (server, paths seen)."""
+    seen = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            seen.append(self.path)
+            status, headers, body = handler(self)
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    srv.daemon_threads = True
+    if tls is not None:
+        srv.socket = tls.wrap_socket(srv.socket, server_side=True)
+    SERVERS.append(srv)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, seen
+
+
+def stats_handler(prefix=""):
+    """A Locust stand-in: the real 2.12.1 payload at prefix/stats/requests."""
+    with open(FIXTURE, "rb") as f:
+        body = f.read()
+
+    def handle(req):
+        if req.path == prefix + "/stats/requests":
+            return 200, {"Content-Type": "application/json"}, body
+        return 404, {"Content-Type": "text/html"}, b"<h1>Not Found</h1>"
+    return handle
+
+
+def server_tls(pki, require_client=False):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki["server"][1], pki["server"][0])
+    if require_client:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(pki["client_ca"][1])
+    return ctx
