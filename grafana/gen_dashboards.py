@@ -573,7 +573,8 @@ def demo_dashboard():
 
 # ====================================================== 3. SLO / acceptance
 def slo_panel(title, desc, actual, target, unit, le=True):
-    verdict = "(%s) %s bool on () %s" % (actual, "<=" if le else ">=", target)
+    # `> -1` drops NaN (nothing measured): no verdict rather than a false FAIL
+    verdict = "((%s) > -1)\n  %s bool on () %s" % (actual, "<=" if le else ">=", target)
     return stat(title, desc, [T(verdict, "verdict"), T(actual, "actual"), T(target, "target")],
                 unit, w=6, h=5, text="value_and_name", graph=False, color="background",
                 thresholds=steps("transparent"),
