@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "httpd.h"
 #include "log.h"
 
 #ifndef LE_VERSION
@@ -323,6 +324,12 @@ static int check(config_t *cfg, buf_t *err)
 		buf_printf(err, "unsupported --locust.uri '%s' (want http://, https:// or file://)", u);
 		return -1;
 	}
+	buf_t spec; /* a bad listen address is a bad flag (exit 2), not a start failure */
+	buf_init(&spec);
+	int bad_listen = httpd_listen_spec(cfg->listen, 0, &spec, err);
+	buf_free(&spec);
+	if (bad_listen)
+		return -1;
 	if (cfg->telemetry_path[0] != '/') {
 		buf_printf(err, "--web.telemetry-path must start with '/', got '%s'", cfg->telemetry_path);
 		return -1;
