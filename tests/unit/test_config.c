@@ -350,6 +350,10 @@ static void test_bad_flags(void **st)
 	expect_error(parse("--locust.namespace=1abc", NULL), "namespace");
 	expect_error(parse("--locust.namespace=a-b", NULL), "namespace");
 	expect_error(parse("--web.telemetry-path=metrics", NULL), "telemetry-path");
+	expect_error(parse("--web.listen-address=[::]:9646", NULL), "IPv6");
+	expect_error(parse("--web.listen-address=:http", NULL), "listen address");
+	expect_error(parse("--web.listen-address=:70000", NULL), "listen address");
+	expect_error(parse("--web.listen-address=", NULL), "listen address");
 	expect_error(parse("--web.max-threads=0", NULL), "--web.max-threads");
 	expect_error(parse("--web.max-threads=abc", NULL), "--web.max-threads");
 	expect_error(parse("--locust.cert-file=/c.pem", NULL), "go together");
