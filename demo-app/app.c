@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admin.h"
 #include "cache.h"
@@ -99,6 +100,14 @@ void app_shutdown(void)
 	leak_release();
 	pool_destroy(&pool);
 	metrics_free();
+}
+
+void app_drain(double max_s)
+{
+	double until = pause_now() + max_s;
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	while (metrics_in_flight_now() > 0 && pause_now() < until)
+		nanosleep(&tick, NULL);
 }
 
 void app_busy(int delta)

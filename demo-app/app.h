@@ -38,6 +38,10 @@ typedef struct {
 void app_serve(const char *method, const char *path, const char *query,
 	       route_id_t route, app_response_t *resp);
 
+/* Wait (at most max_s seconds) until no request is being handled: after
+ * pause_shutdown() the sleeping ones finish early and still answer. */
+void app_drain(double max_s);
+
 /* Worker threads holding a connection (server callbacks keep it). */
 void app_busy(int delta);
 

@@ -69,6 +69,8 @@ static int run(demo_config_t *cfg)
 		log_error("%s", buf_str(&err));
 	}
 	pause_shutdown();
+	if (ctx)
+		app_drain(5.0);
 	server_stop(ctx);
 	app_shutdown();
 	buf_free(&err);

@@ -83,6 +83,11 @@ void metrics_in_flight(int delta)
 	atomic_fetch_add(&in_flight, delta);
 }
 
+long metrics_in_flight_now(void)
+{
+	return atomic_load(&in_flight);
+}
+
 void metrics_latency_spike(void) { inc(&spikes); }
 void metrics_cache(int hit) { inc(hit ? &cache_hits : &cache_misses); }
 void metrics_pool_timeout(void) { inc(&pool_timeouts); }

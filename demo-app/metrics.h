@@ -20,6 +20,7 @@ void metrics_free(void);
 
 void metrics_request(route_id_t r, method_t m, int status, double seconds);
 void metrics_in_flight(int delta);
+long metrics_in_flight_now(void);
 void metrics_latency_spike(void);
 void metrics_db_query(double seconds);
 void metrics_cache(int hit);
