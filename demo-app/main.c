@@ -71,8 +71,11 @@ static int run(demo_config_t *cfg)
 	pause_shutdown();
 	if (ctx)
 		app_drain(5.0);
-	server_stop(ctx);
+	log_debug("requests drained");
+	server_stop(ctx, cfg->listen);
+	log_debug("server stopped");
 	app_shutdown();
+	log_debug("app shut down");
 	buf_free(&err);
 	return rc;
 }

@@ -7,10 +7,16 @@
  * attributes, which civetweb's pthread_attr_init-ed threads inherit. */
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "httpd.h"
@@ -103,10 +109,61 @@ struct mg_context *server_start(const char *listen, long threads, buf_t *err)
 	return ctx;
 }
 
-void server_stop(struct mg_context *ctx)
+/* civetweb's master thread notices a stop only when its poll() on the
+ * listening socket returns, up to 2 s later; connections of our own to the
+ * port wake it at once. */
+struct poke {
+	struct sockaddr_in addr;
+	atomic_int done;
+};
+
+static void *poke_run(void *arg)
 {
-	if (ctx)
-		mg_stop(ctx);
+	struct poke *p = arg;
+	struct timespec gap = {0, 50 * 1000 * 1000};
+	for (int i = 0; i < 60 && !atomic_load(&p->done); i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			(void)!connect(fd, (struct sockaddr *)&p->addr, sizeof p->addr);
+			close(fd);
+		}
+		nanosleep(&gap, NULL);
+	}
+	return NULL;
+}
+
+static void poke_address(struct poke *p, const char *listen, int port)
+{
+	memset(&p->addr, 0, sizeof p->addr);
+	p->addr.sin_family = AF_INET;
+	p->addr.sin_port = htons((uint16_t)port);
+	p->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	const char *colon = strrchr(listen, ':');
+	char host[64];
+	size_t n = colon ? (size_t)(colon - listen) : 0;
+	if (n > 0 && n < sizeof host) {
+		memcpy(host, listen, n);
+		host[n] = '\0';
+		struct in_addr a;
+		if (inet_pton(AF_INET, host, &a) == 1 && a.s_addr != htonl(INADDR_ANY))
+			p->addr.sin_addr = a;
+	}
+	atomic_init(&p->done, 0);
+}
+
+void server_stop(struct mg_context *ctx, const char *listen)
+{
+	if (!ctx)
+		return;
+	struct poke p;
+	pthread_t t;
+	int port = server_port(ctx);
+	poke_address(&p, listen, port);
+	int poking = port > 0 && pthread_create(&t, NULL, poke_run, &p) == 0;
+	mg_stop(ctx);
+	atomic_store(&p.done, 1);
+	if (poking)
+		pthread_join(t, NULL);
 }
 
 int server_port(struct mg_context *ctx)

@@ -11,7 +11,8 @@ struct mg_context;
 /* Start serving every path with app_handle; NULL with a one-line reason
  * in err. */
 struct mg_context *server_start(const char *listen, long threads, buf_t *err);
-void server_stop(struct mg_context *ctx);
+/* Stop serving (listen: the address given to server_start). */
+void server_stop(struct mg_context *ctx, const char *listen);
 /* The port actually bound (useful with port 0), or -1. */
 int server_port(struct mg_context *ctx);
 
