@@ -70,8 +70,10 @@ def report(environment, **_kwargs):
     if is_worker(environment):
         return
     if result["broken_at"] is not None:
-        log.info("stress: breaking point at %d users (%s); last good step: %s users",
-                 result["broken_at"], result["why"], result["last_good"])
+        good = result["last_good"]
+        log.info("stress: breaking point at %d users (%s); %s",
+                 result["broken_at"], result["why"],
+                 f"last good step: {good} users" if good else "no step met the SLO")
     else:
         log.info("stress: no breaking point up to %s users", result["last_good"])
     environment.process_exit_code = 0
