@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <zlib.h>
 
 static int all_digits(const char *s)
@@ -88,6 +89,49 @@ int httpd_gzip(const char *data, size_t len, buf_t *out)
 	return rc == Z_STREAM_END ? 0 : -1;
 }
 
+/* Whether civetweb keeps this connection open after the answer (its own
+ * rule: keep-alive enabled, and the request's Connection header lists
+ * keep-alive, or there is none and the request is HTTP/1.1). */
+static int keeps_alive(struct mg_connection *c, const struct mg_request_info *ri)
+{
+	const char *opt = mg_get_option(mg_get_context(c), "enable_keep_alive");
+	const char *h = mg_get_header(c, "Connection");
+	if (!opt || strcasecmp(opt, "yes") != 0)
+		return 0;
+	if (!h)
+		return ri->http_version && strcmp(ri->http_version, "1.1") == 0;
+	for (const char *p = h; *p;) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, " \t,");
+		if (n == 10 && strncasecmp(p, "keep-alive", 10) == 0)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* Status line and headers, as civetweb's mg_response_header_* would send
+ * them. */
+static void response_head(buf_t *out, struct mg_connection *c, int status, const char *ctype,
+			  int gz, size_t len)
+{
+	const struct mg_request_info *ri = mg_get_request_info(c);
+	char date[64];
+	struct tm tm;
+	time_t now = time(NULL);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&now, &tm));
+	buf_printf(out, "HTTP/%s %d %s\r\nContent-Type: %s\r\n%sContent-Length: %zu\r\n"
+			"Date: %s\r\nConnection: %s\r\n\r\n",
+		   ri->http_version && strcmp(ri->http_version, "1.0") == 0 ? "1.0" : "1.1", status,
+		   mg_get_response_code_text(c, status), ctype, gz ? "Content-Encoding: gzip\r\n" : "",
+		   len, date, keeps_alive(c, ri) ? "keep-alive" : "close");
+}
+
+/* Answers up to this size go out in one write: civetweb writes every
+ * header line with its own send(), and with Nagle on, a body smaller than
+ * a segment then waits for the client's delayed ACK (~40 ms). */
+#define ONE_WRITE_MAX (256 * 1024)
+
 void httpd_send(struct mg_connection *c, int status, const char *ctype,
 		const char *body, size_t len, buf_t *gzip_scratch)
 {
@@ -97,14 +141,18 @@ void httpd_send(struct mg_connection *c, int status, const char *ctype,
 		body = gzip_scratch->data;
 		len = gzip_scratch->len;
 	}
-	mg_response_header_start(c, status);
-	mg_response_header_add(c, "Content-Type", ctype, -1);
-	if (gz)
-		mg_response_header_add(c, "Content-Encoding", "gzip", -1);
-	char cl[32];
-	snprintf(cl, sizeof cl, "%zu", len);
-	mg_response_header_add(c, "Content-Length", cl, -1);
-	mg_response_header_send(c);
-	if (len)
-		mg_write(c, body, len);
+	const char *method = mg_get_request_info(c)->request_method;
+	size_t send_len = method && strcmp(method, "HEAD") == 0 ? 0 : len;
+	buf_t msg;
+	buf_init(&msg);
+	response_head(&msg, c, status, ctype, gz, len);
+	if (send_len <= ONE_WRITE_MAX) {
+		buf_put(&msg, body, send_len);
+		send_len = 0;
+	}
+	if (!msg.oom)
+		mg_write(c, msg.data, msg.len);
+	if (send_len && !msg.oom)
+		mg_write(c, body, send_len);
+	buf_free(&msg);
 }
