@@ -29,4 +29,4 @@ check-exporter-faults: $(O)/locust_exporter
 check-exporter-integration: $(O)/locust_exporter
 	/usr/bin/python3 tests/integration/exporter_locust.py
 
-CHECKS += check-exporter-unit check-exporter-faults
+CHECKS += check-exporter-unit check-exporter-faults check-exporter-integration
