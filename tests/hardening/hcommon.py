@@ -86,7 +86,8 @@ class Exporter:
         self.ready = wait_port(self.port, self.proc)
 
     def log(self):
-        self.logf.flush()
+        if not self.logf.closed:
+            self.logf.flush()
         with open(self.logpath, "rb") as f:
             return f.read().decode(errors="replace")
 
@@ -102,6 +103,9 @@ class Exporter:
                 self.proc.kill()
                 self.proc.wait()
         self.logf.close()
+        log = self.log()
+        if "Sanitizer" in log or "runtime error:" in log:  # SANITIZE=1 builds
+            check(False, "sanitizer report from %s:\n%s" % (" ".join(self.args[1:]), log[-3000:]))
         return self.proc.returncode
 
 
