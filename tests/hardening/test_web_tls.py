@@ -122,7 +122,8 @@ def auth_cases(url, opts, label):
 
 
 def test_basic_auth(d, pki):
-    users = {"alice": bcrypt("correct horse"), "bob": bcrypt("other", cost=5)}
+    # htpasswd writes $2y$ hashes; libcrypt treats them like $2b$.
+    users = {"alice": bcrypt("correct horse"), "bob": bcrypt("other", cost=5).replace("$2b$", "$2y$", 1)}
     cfg = web_config(d, "auth-tls.yml", {"cert_file": "server.crt", "key_file": "server.key"}, users)
     ex = Exporter("--web.config.file=" + cfg, "--locust.uri=http://127.0.0.1:1")
     check(ex.ready, "HTTPS + basic auth exporter starts")
@@ -130,7 +131,7 @@ def test_basic_auth(d, pki):
     opts = ("--cacert", pki["ca"][1])
     missing, invalid = auth_cases(url, opts, "HTTPS")
     rc, code, _, body = curl(url + "/metrics", *opts, "-u", "bob:other")
-    check(code == 200, "second user with another bcrypt cost works")
+    check(code == 200, "second user ($2y$ hash, another bcrypt cost) works")
     s = samples(body)
     check(s.get('locust_exporter_http_auth_failures_total{reason="missing"}') == missing and
           s.get('locust_exporter_http_auth_failures_total{reason="invalid"}') == invalid,
