@@ -103,11 +103,13 @@ static reason_t fetch(target_t *t)
 }
 
 /* A result object to render into: the previous one when nobody else
- * holds it (so its buffer is reused), else a new one. */
+ * holds it (so its buffer is reused), else a new one.  Not while callers
+ * wait: one woken for the previous fetch may not have taken its
+ * reference to t->last yet. */
 static result_t *take_result(target_t *t)
 {
 	result_t *r = t->last;
-	if (r && r->refs == 1) {
+	if (r && r->refs == 1 && t->waiting == 0) {
 		t->last = NULL;
 		buf_reset(&r->text);
 		return r;
@@ -148,8 +150,10 @@ result_t *target_scrape(target_t *t)
 	pthread_mutex_lock(&t->mu);
 	if (t->in_flight) {
 		uint64_t gen = t->gen;
+		t->waiting++;
 		while (t->gen == gen)
 			pthread_cond_wait(&t->cv, &t->mu);
+		t->waiting--;
 		result_t *r = t->last;
 		if (r)
 			r->refs++;

@@ -39,6 +39,7 @@ typedef struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int in_flight;
+	int waiting;   /* callers waiting for the fetch in flight */
 	uint64_t gen;
 	result_t *last;
 } target_t;
