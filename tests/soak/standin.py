@@ -37,6 +37,8 @@ def free_port():
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    wbufsize = -1  # headers and body leave in one write (no Nagle stall)
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         status, ctype, body = self.server.owner.variant
