@@ -2,7 +2,8 @@
 #
 #   check-exporter-tls        HTTPS (real scrapes through the test CA), mTLS, basic auth,
 #                             the failure counter, the civetweb/OpenSSL 3 compat guard
-#   check-exporter-webconfig  bad --web.config.file: one line, non-zero exit
+#   check-exporter-webconfig  unit (cmocka): loader, base64, basic auth; then bad
+#                             --web.config.file files: one line, non-zero exit
 #   check-exporter-paths      no file served whatever the path; --web.disable-exit
 #   check-locust-tls          TLS to Locust: verification on, CA file, skip-verify, mTLS;
 #                             --web-login redirect; --web-base-path URIs
@@ -15,7 +16,15 @@ HARDENING_PY = cd tests/hardening && /usr/bin/python3
 check-exporter-tls: $(O)/locust_exporter
 	$(HARDENING_PY) test_web_tls.py
 
-check-exporter-webconfig: $(O)/locust_exporter
+# cmocka: web config loading, base64, basic-auth checks (VALGRIND="valgrind ..." works).
+VALGRIND ?=
+$(O)/tests/unit/test_webconfig.o: CFLAGS += -Iexporter $(call pkg_cflags,$(EXPORTER_PKGS) cmocka)
+
+$(O)/tests/test_webconfig: $(O)/tests/unit/test_webconfig.o $(EXPORTER_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS_COMMON) $(LDFLAGS) -o $@ $^ $(EXPORTER_LIBS) $(call pkg_libs,cmocka)
+
+check-exporter-webconfig: $(O)/locust_exporter $(O)/tests/test_webconfig
+	$(VALGRIND) $(O)/tests/test_webconfig
 	$(HARDENING_PY) test_web_config.py
 
 check-exporter-paths: $(O)/locust_exporter
