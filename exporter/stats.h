@@ -89,6 +89,7 @@ typedef struct {
 	int has_workers;
 	int legacy_escaping; /* 1: <= 2.27, errors[] HTML-escaped (and repr'd twice
 			      * on masters); 2: CSV source, repr'd twice only */
+	void *arena;         /* memory of root's tree (stats.c), kept across parses */
 } snapshot_t;
 
 void snapshot_init(snapshot_t *s);
