@@ -7,6 +7,7 @@
  * parse    snapshot_parse (decode + the model)
  * render   collector_render of both metric sets plus process_*
  * gzip     httpd_gzip of the rendered text (what Accept-Encoding: gzip adds)
+ * proc     procmetrics_render alone (process_* from /proc, part of render)
  *
  * Each stage repeats for at least S seconds (default 1) and 20 rounds; the
  * figure is the median thread CPU time of one round, in milliseconds. */
@@ -19,12 +20,13 @@
 #include "collector.h"
 #include "httpd.h"
 #include "payload.h"
+#include "procmetrics.h"
 #include "stats.h"
 
 #define MAX_ROUNDS 100000
 
 typedef struct {
-	buf_t json, text, gz, detail;
+	buf_t json, text, gz, proc, detail;
 	snapshot_t snap;
 	collector_t col;
 	collector_opts_t opts;
@@ -77,6 +79,14 @@ static void st_gzip(bench_t *b)
 		b->failed = 1;
 }
 
+static void st_proc(bench_t *b)
+{
+	buf_reset(&b->proc);
+	procmetrics_render(&b->proc);
+	if (b->proc.oom)
+		b->failed = 1;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -113,6 +123,7 @@ int main(int argc, char **argv)
 	buf_init(&b.json);
 	buf_init(&b.text);
 	buf_init(&b.gz);
+	buf_init(&b.proc);
 	buf_init(&b.detail);
 	snapshot_init(&b.snap);
 	collector_init(&b.col);
@@ -126,18 +137,20 @@ int main(int argc, char **argv)
 	double par = measure(&b, st_parse, seconds, rounds);
 	double ren = measure(&b, st_render, seconds, rounds);
 	double gz = measure(&b, st_gzip, seconds, rounds);
+	double proc = measure(&b, st_proc, seconds / 4, rounds);
 	if (b.failed) {
 		fprintf(stderr, "bench-inproc: a stage failed: %s\n", buf_str(&b.detail));
 		return 1;
 	}
-	printf("decode_ms=%.4f parse_ms=%.4f render_ms=%.4f gzip_ms=%.4f json_bytes=%zu text_bytes=%zu gzip_bytes=%zu\n",
-	       dec, par, ren, gz, b.json.len, b.text.len, b.gz.len);
+	printf("decode_ms=%.4f parse_ms=%.4f render_ms=%.4f gzip_ms=%.4f proc_ms=%.4f json_bytes=%zu text_bytes=%zu gzip_bytes=%zu\n",
+	       dec, par, ren, gz, proc, b.json.len, b.text.len, b.gz.len);
 	free(rounds);
 	snapshot_free(&b.snap);
 	collector_free(&b.col);
 	buf_free(&b.json);
 	buf_free(&b.text);
 	buf_free(&b.gz);
+	buf_free(&b.proc);
 	buf_free(&b.detail);
 	return 0;
 }
