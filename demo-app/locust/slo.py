@@ -8,7 +8,9 @@ Not a locustfile on its own: acceptance.py and stress.py import it.
 """
 import os
 
-from locust import HttpUser, between, task
+from locust import HttpUser
+
+from locustfile import DemoUser
 
 
 def env_number(name, default):
@@ -25,19 +27,8 @@ class SloUser(HttpUser):
     """DemoUser's latency routes (/, /about, /products) without /contact,
     whose 404s are failures by design and would break any SLO."""
 
-    wait_time = between(1, 3)
-
-    @task
-    def index(self):
-        self.client.get("/")
-
-    @task
-    def about(self):
-        self.client.get("/about")
-
-    @task
-    def products(self):
-        self.client.get("/products")
+    wait_time = DemoUser.wait_time
+    tasks = [DemoUser.index, DemoUser.about, DemoUser.products]
 
 
 def is_worker(environment):
