@@ -33,7 +33,8 @@ $(FUZZ_DIR)/obj/%.o: %.c
 $(FUZZ_DIR)/fuzz_scrape: $(FUZZ_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(call pkg_libs,jansson) -lm
 
-check-fuzz: $(FUZZ_DIR)/fuzz_scrape
+check-fuzz: $(FUZZ_DIR)/fuzz_scrape $(O)/tests/promcheck
+	/usr/bin/python3 tests/fuzz/promcheck_cases.py
 	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS)
 
 fuzz: $(FUZZ_DIR)/fuzz_scrape
@@ -81,4 +82,5 @@ $(O)/tests/soak_driver: $(O)/tests/soak/soak_driver.o $(O)/lib/buf.o
 check-soak: $(O)/locust_exporter $(O)/tests/soak_driver
 	/usr/bin/python3 tests/soak/soak.py
 
+CHECKS += check-fuzz check-sanitize check-valgrind check-soak
 .PHONY: fuzz

@@ -10,6 +10,9 @@ bin=$O/fuzz/fuzz_scrape
 seeds=tests/fuzz/corpus
 work=$O/fuzz/corpus
 art=$O/fuzz/artifacts/
+# The unit tests' per-version fixtures are extra (read-only) seeds.
+extra=
+[ -d tests/fixtures/locust ] && extra=tests/fixtures/locust
 mkdir -p "$work" "$art"
 
 echo "fuzz: replaying $(ls "$seeds" | wc -l) regression seeds"
@@ -20,7 +23,7 @@ echo "fuzz: fuzzing for ${secs}s (rss limit ${FUZZ_RSS_MB:-2048} MB)"
 set +e
 "$bin" -max_total_time="$secs" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -timeout=10 \
 	-max_len=65536 -dict=tests/fuzz/locust.dict -artifact_prefix="$art" \
-	-print_final_stats=1 "$work" "$seeds" >"$O/fuzz/fuzz.log" 2>&1
+	-print_final_stats=1 "$work" "$seeds" $extra >"$O/fuzz/fuzz.log" 2>&1
 rc=$?
 set -e
 grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$O/fuzz/fuzz.log" || true
