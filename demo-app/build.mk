@@ -8,10 +8,7 @@ DEMO_SRC = demo-app/admin.c demo-app/app.c demo-app/cache.c \
 	demo-app/scenario.c demo-app/server.c
 DEMO_PKGS = civetweb sqlite3 zlib
 DEMO_OBJDIR = $(O)/demo-app-obj
-# lib/histogram.c is shared code; linked here unless the top Makefile
-# already lists it in LIB_SRC.
-DEMO_LIB_OBJ = $(LIB_OBJ) $(filter-out $(LIB_OBJ),$(O)/lib/histogram.o)
-DEMO_OBJ = $(DEMO_SRC:demo-app/%.c=$(DEMO_OBJDIR)/%.o) $(DEMO_LIB_OBJ)
+DEMO_OBJ = $(DEMO_SRC:demo-app/%.c=$(DEMO_OBJDIR)/%.o) $(LIB_OBJ)
 
 CFLAGS_demo-app = $(call pkg_cflags,$(DEMO_PKGS))
 DEMO_LIBS = $(call pkg_libs,$(DEMO_PKGS)) -lpthread -lm
