@@ -522,9 +522,9 @@ def demo_dashboard():
                            "The app keeps memory on every request (bounded).", [
         timeseries("Leaked bytes", "Memory the scenario has leaked so far.",
                    [T("sum(demo_leaked_bytes{%s})" % SRV, "leaked")], "bytes", w=10, h=8),
-        timeseries("Resident memory growth", "RSS trend (deriv over 10 min, recording rule): "
+        timeseries("Resident memory growth", "RSS trend (deriv over 5 min, recording rule): "
                    "steady growth is what the DemoAppMemoryLeak alert looks for.",
-                   [T("sum(job_instance:process_resident_memory_bytes:deriv10m{%s})" % SRV,
+                   [T("sum(job_instance:process_resident_memory_bytes:deriv5m{%s})" % SRV,
                       "growth")], "Bps", w=10, h=8)])
     panels += scenario_row("slow_db", "slow database",
                            "An inefficient query (full scan) in the embedded database.", [

@@ -22,7 +22,7 @@ cleanup() {
 	fi
 	wait 2>/dev/null || true
 	if [ $rc -ne 0 ]; then
-		for f in "$TMP"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }; done
+		for f in "$TMP/demo.out" "$TMP"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }; done
 	fi
 	rm -rf "$TMP"
 	exit $rc
