@@ -47,6 +47,7 @@ rm -rf "$DEMO_DIR/prometheus-data" "$DEMO_DIR/stack.env"
 
 # --------------------------------------------------------- process control
 PIDS=()
+LAST_PID=
 cleanup() {
 	local rc=$? pid i
 	trap - EXIT INT TERM
@@ -70,8 +71,8 @@ trap 'log "stop requested"; exit 0' INT TERM
 start() { # start NAME CMD...: background, output in $DEMO_DIR/NAME.log
 	local name=$1; shift
 	"$@" >"$DEMO_DIR/$name.log" 2>&1 &
-	PIDS+=($!)
-	eval "PID_${name//-/_}=$!"
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
 }
 
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -102,7 +103,7 @@ PROM_URL=http://127.0.0.1:$PROM_PORT
 app_args=(--listen="127.0.0.1:$APP_PORT")
 [ -n "$DEMO_SCENARIOS" ] && app_args+=(--scenario="$DEMO_SCENARIOS")
 start demo-app "$O/demo-app" "${app_args[@]}"
-wait_http demo-app "$APP_URL/healthz" "$PID_demo_app"
+wait_http demo-app "$APP_URL/healthz" "$LAST_PID"
 log "demo app        $APP_URL"
 
 locust_args=(-f "$LOCUSTFILE" --host "$APP_URL")
@@ -111,15 +112,16 @@ master_args=(--master --autostart --expect-workers "$WORKERS" -u "$USERS" -r "$S
 	--master-bind-host 127.0.0.1 --master-bind-port "$MASTER_PORT")
 [ -n "$DURATION" ] && master_args+=(-t "${DURATION}s")
 start locust-master tools/locust "${locust_args[@]}" "${master_args[@]}"
+MASTER_PID=$LAST_PID
 for i in $(seq "$WORKERS"); do
 	start "locust-worker-$i" tools/locust "${locust_args[@]}" --worker \
 		--master-host 127.0.0.1 --master-port "$MASTER_PORT"
 done
-wait_http locust-master "$LOCUST_URL/stats/requests" "$PID_locust_master"
+wait_http locust-master "$LOCUST_URL/stats/requests" "$MASTER_PID"
 log "Locust web UI   $LOCUST_URL  ($WORKERS workers, $USERS users)"
 
 start exporter "$O/locust_exporter" --locust.uri="$LOCUST_URL" --web.listen-address="127.0.0.1:$EXP_PORT"
-wait_http exporter "$EXP_URL/-/healthy" "$PID_exporter"
+wait_http exporter "$EXP_URL/-/healthy" "$LAST_PID"
 log "exporter        $EXP_URL/metrics"
 
 # The project's prometheus.yml with native targets, interval and absolute rule paths.
@@ -132,7 +134,7 @@ sed -e "s|\"exporter:9646\"|\"127.0.0.1:$EXP_PORT\"|" \
 start prometheus prometheus --config.file="$DEMO_DIR/prometheus.yml" \
 	--storage.tsdb.path="$DEMO_DIR/prometheus-data" \
 	--web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-lifecycle
-wait_http prometheus "$PROM_URL/-/ready" "$PID_prometheus"
+wait_http prometheus "$PROM_URL/-/ready" "$LAST_PID"
 log "Prometheus      $PROM_URL   (Grafana: see docs/dashboards.md to import the dashboards)"
 
 cat >"$DEMO_DIR/stack.env" <<EOF
@@ -158,7 +160,7 @@ log "running the test for ${DURATION}s"
 deadline=$((SECONDS + DURATION + 60))
 until curl -fsS --max-time 2 "$EXP_URL/metrics" 2>/dev/null | grep -q '^locust_state{state="stopped"} 1'; do
 	[ $SECONDS -lt $deadline ] || die "Locust did not stop within ${DURATION}s + 60s"
-	kill -0 "$PID_locust_master" 2>/dev/null || die "Locust master exited"
+	kill -0 "$MASTER_PID" 2>/dev/null || die "Locust master exited"
 	sleep 1
 done
 # two more scrapes and rule evaluations so the summary sees the end of the run
