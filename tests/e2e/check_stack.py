@@ -12,7 +12,9 @@ API:
     the variables substituted the way Grafana would;
   - every panel of the Locust and demo app dashboards returns data, and so do
     their test-run annotations;
-  - every recording rule of prometheus/rules/ produces series.
+  - every recording rule of prometheus/rules/ produces series, every rule
+    evaluates without error, and the failure-ratio alert is pending or firing
+    (the demo profile's /contact 404s).
 Ends with `N passed, N failed`; exits 1 on any failure.
 """
 import glob
@@ -119,6 +121,18 @@ def check_recording_rules(prom):
                 check(bool(res), "recording rule %s produces series" % name)
 
 
+def check_rules_health(prom):
+    """Every recording and alerting rule evaluates without error, and the
+    failure-ratio alert is on its way: DemoUser's /contact requests are 404s
+    (a quarter of the load), far over the 1% SLO."""
+    for g in prom.get("rules", {})["groups"]:
+        for r in g["rules"]:
+            check(r.get("health") in ("ok", "unknown") and not r.get("lastError"),
+                  "rule %s evaluates" % (r.get("name")), r.get("lastError", ""))
+    res = prom.instant('ALERTS{alertname="LoadTestFailureRatioHigh"}')
+    check(bool(res), "LoadTestFailureRatioHigh pending or firing for the DemoUser profile")
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: check_stack.py PROMETHEUS_URL", file=sys.stderr)
@@ -131,6 +145,7 @@ def main():
     for path in boards:
         check_dashboard(prom, path, now)
     check_recording_rules(prom)
+    check_rules_health(prom)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
