@@ -20,8 +20,8 @@ bench-tools: $(BENCH_TOOLS)
 bench-exporter: $(O)/locust_exporter $(BENCH_TOOLS)
 	/usr/bin/python3 bench/exporter.py
 
-bench-demo: $(O)/demo-app $(O)/bench-driver
-	bench/demo.sh
+bench-demo: $(O)/demo-app
+	/usr/bin/python3 bench/demo.py
 
 BENCHES += bench-exporter bench-demo
 .PHONY: bench-tools
