@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "expo.h"
+
 #define MAX_CELLS 64
 
 void csvsource_init(csvsource_t *cs)
@@ -183,8 +185,12 @@ static reason_t parse_stats(csvsource_t *cs, snapshot_t *s, buf_t *detail)
 	double pq[MAX_CELLS];
 	for (size_t k = 0; k < NSTAT; k++)
 		ci[k] = col_index(hdr, nh, stat_cols[k].col);
-	for (size_t i = 0; i < nh && i < MAX_CELLS; i++)
+	for (size_t i = 0; i < nh && i < MAX_CELLS; i++) {
 		pq[i] = percent_column(hdr[i]);
+		for (size_t j = 0; j < i; j++)
+			if (pq[j] == pq[i])
+				pq[i] = 0; /* a repeated percentile column: the first one counts */
+	}
 	if (name < 0 || ci[0] < 0) {
 		buf_puts(detail, "stats CSV lacks the Name or Request Count column");
 		return RS_SCHEMA;
@@ -353,10 +359,16 @@ reason_t csvsource_load(csvsource_t *cs, const char *prefix, double max_age_s, l
 		r = load_file(cs, &cs->failures, "_failures.csv", prefix, max_bytes, 0, max_age_s, 0, detail);
 	if (r == RS_OK)
 		r = load_file(cs, &cs->history, "_stats_history.csv", prefix, 65536, 1, max_age_s, 0, detail);
+	/* Cells become label values: no NUL (strlen would cut them) and valid
+	 * UTF-8, so distinct names stay distinct series. */
+	expo_utf8_scrub(cs->stats.data, cs->stats.len);
+	expo_utf8_scrub(cs->failures.data, cs->failures.len);
 	if (r == RS_OK)
 		r = parse_stats(cs, s, detail);
 	if (r == RS_OK && cs->failures.len)
 		r = parse_failures(cs, s, detail);
+	if (r == RS_OK && snapshot_check_unique(s, detail))
+		r = RS_SCHEMA;
 	if (r == RS_OK && cs->history.len) {
 		/* The header is the first line of the whole file, not of the tail. */
 		FILE *f = fopen(buf_str(&cs->path), "rb");

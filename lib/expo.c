@@ -77,6 +77,21 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
 	return n;
 }
 
+size_t expo_utf8_scrub(char *s, size_t len)
+{
+	size_t fixed = 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = s[i] ? utf8_seq((const unsigned char *)s + i, len - i) : 0;
+		if (n == 0) {
+			s[i] = '?';
+			fixed++;
+			n = 1;
+		}
+		i += n;
+	}
+	return fixed;
+}
+
 void expo_escape_label(buf_t *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

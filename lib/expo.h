@@ -45,6 +45,12 @@ void expo_header(buf_t *out, const char *prefix, const expo_family_t *f);
 /* Escape a label value: backslash, double quote and newline; invalid
  * UTF-8 bytes become U+FFFD so that the output is always valid UTF-8. */
 void expo_escape_label(buf_t *out, const char *s, size_t len);
+/* Replace, in place, every NUL byte and every byte that is not part of a
+ * valid UTF-8 sequence with '?'; returns how many were replaced.  For
+ * sources that are not validated on input (CSV files): afterwards, equal
+ * label values are equal bytes, since escaping is then one-to-one. */
+size_t expo_utf8_scrub(char *s, size_t len);
+
 /* Escape HELP text: backslash and newline. */
 void expo_escape_help(buf_t *out, const char *s);
 
