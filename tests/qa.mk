@@ -16,7 +16,8 @@ $(O)/tests/promcheck: $(O)/tests/fuzz/promcheck_main.o $(O)/tests/fuzz/promcheck
 # ---- fuzzing (clang libFuzzer, its own objects and flags) -----------------
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 3600
-FUZZ_CHECK_SECONDS ?= 45
+FUZZ_CHECK_SECONDS ?= 35
+FUZZ_CSV_CHECK_SECONDS ?= 15
 FUZZ_RSS_MB ?= 2048
 FUZZ_DIR = $(O)/fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -33,12 +34,20 @@ $(FUZZ_DIR)/obj/%.o: %.c
 $(FUZZ_DIR)/fuzz_scrape: $(FUZZ_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(call pkg_libs,jansson) -lm
 
-check-fuzz: $(FUZZ_DIR)/fuzz_scrape $(O)/tests/promcheck
-	/usr/bin/python3 tests/fuzz/promcheck_cases.py
-	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS)
+FUZZ_CSV_OBJ = $(filter-out %/fuzz_scrape.o,$(FUZZ_OBJ)) $(FUZZ_DIR)/obj/tests/fuzz/fuzz_csv.o \
+	$(FUZZ_DIR)/obj/exporter/csvsource.o
+$(FUZZ_DIR)/fuzz_csv: $(FUZZ_CSV_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(call pkg_libs,jansson) -lm
 
-fuzz: $(FUZZ_DIR)/fuzz_scrape
-	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh $(FUZZ_SECONDS)
+check-fuzz: $(FUZZ_DIR)/fuzz_scrape $(FUZZ_DIR)/fuzz_csv $(O)/tests/promcheck
+	/usr/bin/python3 tests/fuzz/promcheck_cases.py
+	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh scrape $(FUZZ_CHECK_SECONDS)
+	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh csv $(FUZZ_CSV_CHECK_SECONDS)
+
+# The long run: both harnesses, FUZZ_SECONDS each.
+fuzz: $(FUZZ_DIR)/fuzz_scrape $(FUZZ_DIR)/fuzz_csv
+	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh scrape $(FUZZ_SECONDS)
+	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh csv $(FUZZ_SECONDS)
 
 # ---- sanitizers -----------------------------------------------------------
 # The sanitized build dir: build-san for the default build dir, <O>-san for
