@@ -177,6 +177,10 @@ static reason_t classify_curl(client_t *c, CURLcode rc, const char *msg, buf_t *
 		return RS_TOO_LARGE;
 	case CURLE_WRITE_ERROR:
 		return c->too_large ? RS_TOO_LARGE : RS_IO;
+	case CURLE_RECV_ERROR:
+		/* TLS 1.3 servers reject a missing client certificate after the
+		 * handshake: it arrives as a read error carrying a TLS alert. */
+		return strstr(msg, "SSL") && strstr(msg, "alert") ? RS_TLS : RS_IO;
 	default:
 		return RS_IO;
 	}
