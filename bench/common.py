@@ -17,6 +17,16 @@ NCPU = os.cpu_count() or 1
 STARTED = []
 
 
+def on_term(sig, frame):
+    """SIGTERM/SIGINT: stop what we started, then exit."""
+    stop_all()
+    raise SystemExit(128 + sig)
+
+
+signal.signal(signal.SIGTERM, on_term)
+signal.signal(signal.SIGINT, on_term)
+
+
 def tool(name):
     return os.path.join(BIN, name)
 

