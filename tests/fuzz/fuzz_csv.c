@@ -4,11 +4,13 @@
  * fuzz_scrape (valid text, locust_up agrees, no per-request series when
  * down).  The input is split at the first "\n---\n": stats file before,
  * failures file after (no failures file when there is no separator).
- * The files live in a private directory under /dev/shm (or $TMPDIR). */
+ * The files live in $FUZZ_CSV_DIR, else in a temporary directory. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -45,18 +47,31 @@ static void rmdir_all(void)
 	rmdir(dir);
 }
 
+/* $FUZZ_CSV_DIR (run.sh: $O/fuzz/csv-files, kept) or a fresh directory
+ * in /tmp, removed at exit. */
+static void make_dir(void)
+{
+	const char *fixed = getenv("FUZZ_CSV_DIR");
+	if (fixed && *fixed) {
+		snprintf(dir, sizeof dir, "%s", fixed);
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			die("cannot create $FUZZ_CSV_DIR", dir);
+		return;
+	}
+	snprintf(dir, sizeof dir, "/tmp/fuzz_csv.XXXXXX");
+	if (!mkdtemp(dir))
+		die("mkdtemp failed", dir);
+	atexit(rmdir_all);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	snprintf(dir, sizeof dir, "%s/fuzz_csv.XXXXXX", base);
-	if (!mkdtemp(dir))
-		die("mkdtemp failed", dir);
+	make_dir();
 	snprintf(prefix, sizeof prefix, "%s/run", dir);
 	snprintf(stats_path, sizeof stats_path, "%s_stats.csv", prefix);
 	snprintf(failures_path, sizeof failures_path, "%s_failures.csv", prefix);
-	atexit(rmdir_all);
 	snapshot_init(&snap);
 	collector_init(&col);
 	csvsource_init(&cs);

@@ -30,6 +30,7 @@ csv)
 	echo "run.sh: unknown harness $h"; exit 2 ;;
 esac
 mkdir -p "$work" "$art"
+export FUZZ_CSV_DIR="$O/fuzz/csv-files"
 
 echo "fuzz $h: replaying $(ls "$seeds" | wc -l) regression seeds"
 "$bin" -runs=0 "$seeds"/* >"$O/fuzz/replay-$h.log" 2>&1 || {
