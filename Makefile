@@ -72,4 +72,4 @@ clean:
 
 .PHONY: all build-all check bench deps clean $(CHECKS) $(BENCHES)
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -type f -name '*.d' 2>/dev/null)

@@ -36,6 +36,19 @@ lstate_t lstate_parse(const char *s)
  * the duration of json_loadb (a thread-local pointer): other threads and
  * other jansson users keep plain malloc/free, and concurrent /probe parses
  * each use their own snapshot's arena. */
+/* Under AddressSanitizer the arena would hide jansson's out-of-bounds
+ * accesses inside a chunk, so sanitizer and fuzz builds use plain malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ENABLED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ENABLED 0
+#endif
+#endif
+#ifndef ARENA_ENABLED
+#define ARENA_ENABLED 1
+#endif
+
 #define ARENA_ALIGN alignof(max_align_t)
 #define ARENA_FIRST (64 * 1024)
 
@@ -585,7 +598,7 @@ reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *deta
 	json_error_t jerr;
 	snapshot_reset(s);
 	pthread_once(&arena_once, arena_setup);
-	if (!s->arena)
+	if (!s->arena && ARENA_ENABLED)
 		s->arena = calloc(1, sizeof(arena_t)); /* NULL: plain malloc */
 	live_arena = s->arena;
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
