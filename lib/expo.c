@@ -154,36 +154,49 @@ void expo_u64(buf_t *out, uint64_t v)
 	buf_put(out, tmp + i, sizeof tmp - i);
 }
 
-/* Exact fixed-point fast path: when v == k / 10^6 for an integer k below
- * 2^53, the decimal text of k / 10^6 parses back to exactly v (division
- * of two exact doubles is correctly rounded).  Returns 0 when it does not
- * apply. */
-static int fixed6(buf_t *out, double v)
+static const double pow10_tab[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+#define TWO53 9007199254740992.0
+
+/* Exact shortest fixed-point text without printf.  For the fewest decimals
+ * d with k = round(|v| * 10^d) below 2^53 and k / 10^d == |v|, the text of
+ * k * 10^-d reads back as exactly v: k and 10^d (d <= 22) are exact doubles
+ * and IEEE division is correctly rounded, so k / 10^d is the double nearest
+ * to the decimal, which is what strtod returns for it.  Returns 0 when no
+ * such d exists (17 significant digits, very small or large values). */
+static int fixed_exact(buf_t *out, double v)
 {
 	double a = fabs(v);
-	if (a >= 9.0e9 || a < 1e-6)
+	if (a < 1e-7 || a >= TWO53)
 		return 0;
-	double k = nearbyint(a * 1e6);
-	if (k / 1e6 != a)
-		return 0;
-	uint64_t ik = (uint64_t)k;
-	uint64_t ip = ik / 1000000, fp = ik % 1000000;
-	if (v < 0)
-		buf_putc(out, '-');
-	expo_u64(out, ip);
-	if (fp) {
-		char frac[7];
-		for (int i = 5; i >= 0; i--) {
-			frac[i] = (char)('0' + fp % 10);
-			fp /= 10;
-		}
-		int n = 6;
-		while (n > 0 && frac[n - 1] == '0')
-			n--;
-		buf_putc(out, '.');
-		buf_put(out, frac, (size_t)n);
+	int d = 1;
+	while (d < 22 && a * pow10_tab[d] < 1)
+		d++; /* no digit before the first significant one can round-trip */
+	for (; d <= 22; d++) {
+		double k = nearbyint(a * pow10_tab[d]);
+		if (k >= TWO53)
+			return 0;
+		if (k / pow10_tab[d] != a)
+			continue;
+		char tmp[48];
+		uint64_t ik = (uint64_t)k;
+		int n = 0;
+		for (int i = 0; i < d; i++, ik /= 10)
+			tmp[sizeof tmp - 1 - n++] = (char)('0' + ik % 10);
+		tmp[sizeof tmp - 1 - n++] = '.';
+		do {
+			tmp[sizeof tmp - 1 - n++] = (char)('0' + ik % 10);
+			ik /= 10;
+		} while (ik);
+		if (v < 0)
+			tmp[sizeof tmp - 1 - n++] = '-';
+		buf_put(out, tmp + sizeof tmp - n, (size_t)n);
+		return 1;
 	}
-	return 1;
+	return 0;
 }
 
 void expo_double(buf_t *out, double v)
@@ -206,7 +219,7 @@ void expo_double(buf_t *out, double v)
 		expo_u64(out, (uint64_t)fabs(v));
 		return;
 	}
-	if (fixed6(out, v))
+	if (fixed_exact(out, v))
 		return;
 	char tmp[40];
 	for (int prec = 15; prec <= 17; prec++) {
