@@ -240,6 +240,9 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 		"listening_ports", ports.data,
 		"num_threads", threads,
 		"enable_keep_alive", "yes",
+		/* Replies built header by header (the 401 path) must not wait
+		 * for the client's delayed ACK (Nagle). */
+		"tcp_nodelay", "1",
 		"request_timeout_ms", "30000",
 		/* Routes match the path as sent: "/metrics%00.txt" is not /metrics. */
 		"decode_url", "no",
