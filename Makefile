@@ -31,7 +31,7 @@ pkg_libs = $(shell $(PKG_CONFIG) --libs $(1))
 
 LIB_SRC = lib/buf.c lib/expo.c lib/log.c lib/procmetrics.c lib/httpd.c lib/histogram.c
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
-LIB_PKGS = civetweb zlib
+LIB_PKGS = civetweb libdeflate
 
 BINS :=
 CHECKS :=

@@ -3,13 +3,14 @@
 
 #include <civetweb.h>
 #include <ctype.h>
+#include <libdeflate.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <zlib.h>
 
 static int all_digits(const char *s)
 {
@@ -67,26 +68,59 @@ int httpd_accepts_gzip(struct mg_connection *c)
 	return 0;
 }
 
+/* libdeflate level 1: measured on the 2000-endpoint exposition (4 MB),
+ * 8-9 ms and 10.0x smaller, where zlib's level 1 took 11-12 ms for 8.9x;
+ * levels 2-5 cost 50-80 % more CPU for 1-8 % fewer bytes, level 6 three
+ * times the CPU for 22 % fewer.  One compressor per thread, kept for the
+ * thread's life (its tables are ~100 KiB; building them per call costs
+ * about as much as compressing a 5-endpoint answer). */
+#define GZIP_LEVEL 1
+
+static pthread_key_t gz_key;
+static pthread_once_t gz_once = PTHREAD_ONCE_INIT;
+static int gz_key_ok;
+
+static void gz_free(void *p)
+{
+	libdeflate_free_compressor(p);
+}
+
+static void gz_key_init(void)
+{
+	gz_key_ok = pthread_key_create(&gz_key, gz_free) == 0;
+}
+
+static struct libdeflate_compressor *thread_compressor(void)
+{
+	pthread_once(&gz_once, gz_key_init);
+	if (!gz_key_ok)
+		return NULL;
+	struct libdeflate_compressor *c = pthread_getspecific(gz_key);
+	if (!c) {
+		c = libdeflate_alloc_compressor(GZIP_LEVEL);
+		if (c && pthread_setspecific(gz_key, c) != 0) {
+			libdeflate_free_compressor(c);
+			c = NULL;
+		}
+	}
+	return c;
+}
+
 int httpd_gzip(const char *data, size_t len, buf_t *out)
 {
-	z_stream zs;
-	memset(&zs, 0, sizeof zs);
+	struct libdeflate_compressor *c = thread_compressor();
 	buf_reset(out);
-	if (deflateInit2(&zs, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (!c)
 		return -1;
-	size_t bound = deflateBound(&zs, (uLong)len);
-	if (buf_reserve(out, bound)) {
-		deflateEnd(&zs);
+	size_t bound = libdeflate_gzip_compress_bound(c, len);
+	if (buf_reserve(out, bound))
 		return -1;
-	}
-	zs.next_in = (Bytef *)(uintptr_t)data;
-	zs.avail_in = (uInt)len;
-	zs.next_out = (Bytef *)out->data;
-	zs.avail_out = (uInt)bound;
-	int rc = deflate(&zs, Z_FINISH);
-	out->len = zs.total_out;
-	deflateEnd(&zs);
-	return rc == Z_STREAM_END ? 0 : -1;
+	size_t n = libdeflate_gzip_compress(c, data, len, out->data, bound);
+	if (n == 0)
+		return -1;
+	out->len = n;
+	out->data[n] = '\0';
+	return 0;
 }
 
 /* Whether civetweb keeps this connection open after the answer (its own
