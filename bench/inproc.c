@@ -1,13 +1,16 @@
 /* inproc: in-process cost of each stage of one scrape, on the generated
  * payload of N endpoints, without any HTTP:
  *
- *   bench-inproc N [--seconds S]
+ *   bench-inproc N [--seconds S] [--dump FILE] [--only STAGE]
  *
  * decode   jansson json_loadb + json_decref (the floor the exporter cannot beat)
  * parse    snapshot_parse (decode + the model)
  * render   collector_render of both metric sets plus process_*
  * gzip     httpd_gzip of the rendered text (what Accept-Encoding: gzip adds)
  * proc     procmetrics_render alone (process_* from /proc, part of render)
+ *
+ * --dump writes the rendered text to FILE (to compare renderers' output);
+ * --only repeats one stage (after one parse and render) for a profiler.
  *
  * Each stage repeats for at least S seconds (default 1) and 20 rounds; the
  * figure is the median thread CPU time of one round, in milliseconds. */
@@ -108,16 +111,55 @@ static double measure(bench_t *b, stage_fn fn, double seconds, double *rounds)
 	return rounds[n / 2];
 }
 
+static const struct {
+	const char *name;
+	stage_fn fn;
+} stages[] = {
+	{"decode", st_decode}, {"parse", st_parse}, {"render", st_render}, {"gzip", st_gzip}, {"proc", st_proc},
+};
+
+/* One stage alone, after the parse and render it depends on. */
+static int run_only(bench_t *b, const char *name, double seconds, double *rounds)
+{
+	st_parse(b);
+	st_render(b);
+	for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+		if (strcmp(stages[i].name, name) == 0) {
+			double ms = measure(b, stages[i].fn, seconds, rounds);
+			printf("%s_ms=%.4f\n", name, ms);
+			return b->failed;
+		}
+	}
+	fprintf(stderr, "bench-inproc: no stage %s\n", name);
+	return 2;
+}
+
+static int write_file(const char *path, const buf_t *text)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	size_t n = fwrite(text->data, 1, text->len, f);
+	return (fclose(f) != 0 || n != text->len) ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	bench_t b;
 	double seconds = 1;
+	const char *dump = NULL, *only = NULL;
 	if (argc < 2) {
-		fputs("usage: bench-inproc N [--seconds S]\n", stderr);
+		fputs("usage: bench-inproc N [--seconds S] [--dump FILE]\n", stderr);
 		return 2;
 	}
-	if (argc == 4 && strcmp(argv[2], "--seconds") == 0)
-		seconds = atof(argv[3]);
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--seconds") == 0)
+			seconds = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--dump") == 0)
+			dump = argv[i + 1];
+		else if (strcmp(argv[i], "--only") == 0)
+			only = argv[i + 1];
+	}
 	memset(&b, 0, sizeof b);
 	b.opts = (collector_opts_t){"locust", 1, 1, 1, "bench", "bench"};
 	buf_init(&b.json);
@@ -133,6 +175,8 @@ int main(int argc, char **argv)
 		fputs("bench-inproc: out of memory\n", stderr);
 		return 1;
 	}
+	if (only)
+		return run_only(&b, only, seconds, rounds);
 	double dec = measure(&b, st_decode, seconds, rounds);
 	double par = measure(&b, st_parse, seconds, rounds);
 	double ren = measure(&b, st_render, seconds, rounds);
@@ -140,6 +184,10 @@ int main(int argc, char **argv)
 	double proc = measure(&b, st_proc, seconds / 4, rounds);
 	if (b.failed) {
 		fprintf(stderr, "bench-inproc: a stage failed: %s\n", buf_str(&b.detail));
+		return 1;
+	}
+	if (dump && write_file(dump, &b.text)) {
+		fprintf(stderr, "bench-inproc: cannot write %s\n", dump);
 		return 1;
 	}
 	printf("decode_ms=%.4f parse_ms=%.4f render_ms=%.4f gzip_ms=%.4f proc_ms=%.4f json_bytes=%zu text_bytes=%zu gzip_bytes=%zu\n",
