@@ -32,6 +32,16 @@ struct fam {
 	double scale;   /* ms -> s etc.; 0 means 1 */
 };
 
+/* `,quantile="Q"}` (or `quantile="Q"}` after no labels), rendered once
+ * per quantile value and render. */
+#define QPIECE_MAX (EXPO_DOUBLE_MAX + 16)
+#define QCACHE 8
+typedef struct {
+	double q;
+	size_t len;
+	char text[QPIECE_MAX];
+} qpiece_t;
+
 struct ctx {
 	collector_t *c;
 	buf_t *out;
@@ -39,6 +49,8 @@ struct ctx {
 	const collector_opts_t *o;
 	const snapshot_t *s;
 	const selfstats_t *self;
+	qpiece_t qcache[QCACHE];
+	int nq;
 };
 
 #define ROW(f) offsetof(stat_row_t, f)
@@ -94,10 +106,29 @@ static const char *row_ls(ctx_t *x, size_t i, size_t *len)
 
 /* Per-endpoint gauge/counter from a row field.  Compat families include
  * the aggregate row (index nrows), native ones do not. */
+/* prefix + name (+ suffix) into the scratch buffer. */
+static const char *series_name(ctx_t *x, const char *name, const char *suffix, size_t *len)
+{
+	buf_t *t = &x->c->tmp;
+	buf_reset(t);
+	buf_puts(t, x->prefix);
+	buf_puts(t, name);
+	if (suffix)
+		buf_puts(t, suffix);
+	*len = t->len;
+	return t->oom ? NULL : t->data;
+}
+
 static void rows(const fam_t *f, ctx_t *x, double (*get)(const fam_t *, const stat_row_t *))
 {
 	const snapshot_t *s = x->s;
 	size_t n = s->nrows + ((f->set & S_COMPAT) && s->has_total);
+	size_t nl;
+	const char *name = series_name(x, f->e.name, NULL, &nl);
+	if (!name) {
+		x->out->oom = 1;
+		return;
+	}
 	int any = 0;
 	for (size_t i = 0; i < n; i++) {
 		const stat_row_t *r = i < s->nrows ? &s->rows[i] : &s->total;
@@ -108,7 +139,7 @@ static void rows(const fam_t *f, ctx_t *x, double (*get)(const fam_t *, const st
 			header(f, x);
 		size_t len;
 		const char *ls = row_ls(x, i, &len);
-		expo_sample_ls(x->out, x->prefix, f->e.name, NULL, ls, len, NULL, v);
+		expo_line(x->out, name, nl, ls, len, NULL, 0, v);
 	}
 }
 
@@ -254,43 +285,107 @@ static void r_cur_pct(const fam_t *f, ctx_t *x)
 	}
 }
 
+/* The quantile label piece for q, from the cache. */
+static const qpiece_t *qpiece(ctx_t *x, double q)
+{
+	for (int i = 0; i < x->nq; i++)
+		if (x->qcache[i].q == q)
+			return &x->qcache[i];
+	qpiece_t *p = &x->qcache[x->nq < QCACHE ? x->nq++ : QCACHE - 1];
+	p->q = q;
+	memcpy(p->text, ",quantile=\"", 11);
+	p->len = 11;
+	p->len += expo_fmt_double(p->text + p->len, q);
+	memcpy(p->text + p->len, "\"}", 2);
+	p->len += 2;
+	return p;
+}
+
+/* A summary series' names: base, _sum, _count, one after the other. */
+typedef struct {
+	const char *base, *sum, *count;
+	size_t base_len, sum_len, count_len;
+} sumnames_t;
+
+static int summary_names(ctx_t *x, const char *name, sumnames_t *n)
+{
+	buf_t *t = &x->c->tmp;
+	buf_reset(t);
+	buf_puts(t, x->prefix);
+	buf_puts(t, name);
+	n->base_len = t->len;
+	buf_puts(t, x->prefix);
+	buf_puts(t, name);
+	buf_puts(t, "_sum");
+	n->sum_len = t->len - n->base_len;
+	buf_puts(t, x->prefix);
+	buf_puts(t, name);
+	buf_puts(t, "_count");
+	n->count_len = t->len - n->base_len - n->sum_len;
+	if (t->oom)
+		return -1;
+	n->base = t->data;
+	n->sum = t->data + n->base_len;
+	n->count = n->sum + n->sum_len;
+	return 0;
+}
+
+static void q_line(ctx_t *x, const sumnames_t *n, const char *ls, size_t lslen, double q, double v)
+{
+	const qpiece_t *p = qpiece(x, q);
+	if (lslen) /* {labels} -> {labels,quantile="q"} */
+		expo_line(x->out, n->base, n->base_len, ls, lslen - 1, p->text, p->len, v);
+	else /* {quantile="q"} */
+		expo_line(x->out, n->base, n->base_len, "{", 1, p->text + 1, p->len - 1, v);
+}
+
 /* One summary: quantile 0 = min, 0.5 = median, Locust's percentiles, 1 =
  * max; _sum = avg x count, _count = num_requests.  No requests: NaN. */
-static void summary_row(ctx_t *x, const char *name, const char *ls, size_t lslen, const stat_row_t *r)
+static void summary_row(ctx_t *x, const sumnames_t *n, const char *ls, size_t lslen, const stat_row_t *r)
 {
 	int empty = !(r->num_requests > 0);
 	double nan = NAN;
-	q_sample(x, name, ls, lslen, 0, empty ? nan : r->min_ms / 1000);
-	q_sample(x, name, ls, lslen, 0.5, empty ? nan : r->median_ms / 1000);
+	q_line(x, n, ls, lslen, 0, empty ? nan : r->min_ms / 1000);
+	q_line(x, n, ls, lslen, 0.5, empty ? nan : r->median_ms / 1000);
 	for (int i = 0; i < r->npct; i++)
 		if (r->pct[i].q != 0.5)
-			q_sample(x, name, ls, lslen, r->pct[i].q, empty ? nan : r->pct[i].ms / 1000);
-	q_sample(x, name, ls, lslen, 1, empty ? nan : r->max_ms / 1000);
+			q_line(x, n, ls, lslen, r->pct[i].q, empty ? nan : r->pct[i].ms / 1000);
+	q_line(x, n, ls, lslen, 1, empty ? nan : r->max_ms / 1000);
 	if (!isnan(r->avg_ms) || empty) {
 		double sum = empty ? 0 : r->avg_ms * r->num_requests / 1000;
-		expo_sample_ls(x->out, x->prefix, name, "_sum", ls, lslen, NULL, sum);
+		expo_line(x->out, n->sum, n->sum_len, ls, lslen, NULL, 0, sum);
 	}
-	expo_sample_ls(x->out, x->prefix, name, "_count", ls, lslen, NULL, r->num_requests);
+	expo_line(x->out, n->count, n->count_len, ls, lslen, NULL, 0, r->num_requests);
 }
 
 static void r_summary(const fam_t *f, ctx_t *x)
 {
+	sumnames_t n;
 	if (!x->s->nrows)
 		return;
+	if (summary_names(x, f->e.name, &n)) {
+		x->out->oom = 1;
+		return;
+	}
 	header(f, x);
 	for (size_t i = 0; i < x->s->nrows; i++) {
 		size_t len;
 		const char *ls = row_ls(x, i, &len);
-		summary_row(x, f->e.name, ls, len, &x->s->rows[i]);
+		summary_row(x, &n, ls, len, &x->s->rows[i]);
 	}
 }
 
 static void r_total_summary(const fam_t *f, ctx_t *x)
 {
+	sumnames_t n;
 	if (!x->s->has_total)
 		return;
+	if (summary_names(x, f->e.name, &n)) {
+		x->out->oom = 1;
+		return;
+	}
 	header(f, x);
-	summary_row(x, f->e.name, NULL, 0, &x->s->total);
+	summary_row(x, &n, NULL, 0, &x->s->total);
 }
 
 /* Decode the HTML entities Locust <= 2.27 put into errors[] texts. */
@@ -632,7 +727,7 @@ static int build_labelsets(collector_t *c, const snapshot_t *s)
 void collector_render(collector_t *c, buf_t *out, const collector_opts_t *o,
 		      const snapshot_t *snap, const selfstats_t *self)
 {
-	ctx_t x = {c, out, NULL, o, snap, self};
+	ctx_t x = {.c = c, .out = out, .o = o, .s = snap, .self = self};
 	buf_reset(&c->prefix);
 	buf_printf(&c->prefix, "%s_", o->ns);
 	if (c->prefix.oom || (snap && build_labelsets(c, snap))) {

@@ -62,6 +62,17 @@ void expo_labelset(buf_t *out, const expo_label_t *labels, size_t n);
 void expo_double(buf_t *out, double v);
 void expo_u64(buf_t *out, uint64_t v);
 
+/* The same text written to dst (room for EXPO_DOUBLE_MAX bytes, no NUL);
+ * returns its length. */
+#define EXPO_DOUBLE_MAX 40
+size_t expo_fmt_double(char *dst, double v);
+
+/* One sample line from pre-rendered pieces, with one reservation:
+ * a b c " " <v> "\n" (series name, labelset, more labelset; any may be
+ * empty, with NULL only when its length is 0). */
+void expo_line(buf_t *out, const char *a, size_t al, const char *b, size_t bl,
+	       const char *c, size_t cl, double v);
+
 /* One sample line: <prefix><name><suffix><labelset> <value>\n where
  * labelset is pre-rendered text from expo_labelset (may be NULL/empty) and
  * extra (may be NULL) is one more label appended inside the braces. */
