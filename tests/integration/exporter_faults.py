@@ -18,10 +18,11 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exporter_common import (EXPORTER, FIXTURES, Results, cleanup, free_port, http,  # noqa: E402
-                             install_signal_cleanup, parse_exposition, promtool_check, scrape,
-                             series, start_exporter, start_fake, stop, spawn, value, wait_http)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..")]
+from exporter_common import FIXTURES, scrape, start_exporter, start_fake  # noqa: E402
+from testkit import (EXPORTER, Results, cleanup, free_port, http, install_cleanup,  # noqa: E402
+                     parse_exposition, promtool_check, series, stop, value)
 
 TIMEOUT_S = 1.0
 MAX_BODY = 65536
@@ -263,7 +264,7 @@ def allowed_compat_lint(line):
 
 
 def main():
-    install_signal_cleanup()
+    install_cleanup()
     try:
         fake, fake_base = start_fake(fixture=FIXTURE)
         exp, base = start_exporter(fake_base, "--locust.timeout=%gs" % TIMEOUT_S,

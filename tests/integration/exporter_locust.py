@@ -16,10 +16,11 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exporter_common import (PYTHON, ROOT, Results, cleanup, free_port, http,  # noqa: E402
-                             install_signal_cleanup, parse_exposition, promtool_check, scrape,
-                             series, spawn, start_exporter, value, wait_http)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..")]
+from exporter_common import scrape, start_exporter  # noqa: E402
+from testkit import (LOCUST, PYTHON, Results, cleanup, free_port, http, install_cleanup,  # noqa: E402
+                     parse_exposition, promtool_check, series, spawn, value, wait_http)
 
 R = Results()
 
@@ -101,7 +102,7 @@ def poll_exporter(base, cond, what, deadline_s=60.0):
 
 
 def main():
-    install_signal_cleanup()
+    install_cleanup()
     tmp = tempfile.mkdtemp(prefix="le_locust_")
     logs = {}
     try:
@@ -112,7 +113,7 @@ def main():
         target = spawn([PYTHON, "-c", TARGET, str(tport)], stderr=logs["target"])
         wait_http("http://127.0.0.1:%d/" % tport, proc=target)
 
-        locust = [PYTHON, os.path.join(ROOT, "tools", "locust"), "-f", os.path.join(tmp, "locustfile.py")]
+        locust = [PYTHON, LOCUST, "-f", os.path.join(tmp, "locustfile.py")]
         logs["master"] = open(os.path.join(tmp, "master.log"), "w")
         master = spawn(locust + ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(mport),
                                  "--web-host", "127.0.0.1", "--web-port", str(wport),

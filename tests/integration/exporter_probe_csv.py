@@ -10,105 +10,46 @@
   and when they are missing.
 Runs on 127.0.0.1 only; every wait is bounded.
 """
-import http.server
+import csv
 import os
-import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
+import urllib.parse
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-EXPORTER = os.path.join(ROOT, os.environ.get("O", "build"), "locust_exporter")
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..")]
+from exporter_common import start_exporter  # noqa: E402
+from testkit import (LOCUST, ROOT, Results, cleanup, free_port, http, install_cleanup,  # noqa: E402
+                     samples, serve, spawn, stop)
+
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "probe", "stats_requests.json")
-RESULTS = {"passed": 0, "failed": 0}
-PROCS = []
-
-
-def check(cond, what):
-    RESULTS["passed" if cond else "failed"] += 1
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+R = Results()
+check = R.check
 
 
 def get(url, timeout=10):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
-def samples(text):
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, val = line.rpartition(" ")
-            out[key] = float(val)
-    return out
+    """(status, body text) of a GET."""
+    status, _, body = http(url, timeout=timeout)
+    return status, body.decode()
 
 
 def serve_json(body):
     """A Locust stand-in answering /stats/requests with body."""
-
-    class H(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            code = 200 if self.path == "/stats/requests" else 404
-            data = body if code == 200 else b"not found"
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *a):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
-def start_exporter(*args):
-    port = free_port()
-    p = subprocess.Popen([EXPORTER, "--web.listen-address=127.0.0.1:%d" % port, *args],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    PROCS.append(p)
-    for _ in range(100):
-        try:
-            if get("http://127.0.0.1:%d/-/healthy" % port, 1)[0] == 200:
-                return p, "http://127.0.0.1:%d" % port
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("exporter did not start")
-
-
-def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    def answer(req):
+        code = 200 if req.path == "/stats/requests" else 404
+        return code, {"Content-Type": "application/json"}, body if code == 200 else b"not found"
+    return serve(answer)
 
 
 def test_probe(body):
     a, b = serve_json(body), serve_json(body)
     ua = "http://127.0.0.1:%d" % a.server_address[1]
     ub = "http://127.0.0.1:%d" % b.server_address[1]
-    p, ex = start_exporter("--locust.uri=" + ua)
-    code, text = get(ex + "/probe?target=" + urllib.request.quote(ua, safe=""))
+    p, ex = start_exporter(ua)
+    code, text = get(ex + "/probe?target=" + urllib.parse.quote(ua, safe=""))
     s = samples(text)
     check(code == 200 and s.get("locust_up") == 1, "probe of --locust.uri's origin works")
     check(s.get('locust_requests_total{method="GET",name="/"}') == 104, "probe output carries the target's data")
@@ -123,7 +64,7 @@ def test_probe(body):
     check(code == 403, "a port other than the origin's is refused")
     stop(p)
 
-    p, ex = start_exporter("--locust.uri=" + ua, r"--probe.allowed-targets=http://127\.0\.0\.1:[0-9]+")
+    p, ex = start_exporter(ua, r"--probe.allowed-targets=http://127\.0\.0\.1:[0-9]+")
     code, text = get(ex + "/probe?target=" + ub)
     check(code == 200 and samples(text).get("locust_up") == 1, "regex allowlist admits a second master")
     dead = "http://127.0.0.1:%d" % free_port()
@@ -158,7 +99,6 @@ class U(HttpUser):
 
 
 def last_history_users(path):
-    import csv
     users = None
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
@@ -168,7 +108,6 @@ def last_history_users(path):
 
 
 def read_csv_counts(path):
-    import csv
     with open(path, newline="") as f:
         return {(r["Type"], r["Name"]): int(r["Request Count"]) for r in csv.DictReader(f)}
 
@@ -180,14 +119,12 @@ def test_csv(tmp):
     with open(lf, "w") as f:
         f.write(LOCUSTFILE)
     prefix = os.path.join(tmp, "run")
-    p, ex = start_exporter("--locust.uri=file://" + prefix, "--locust.csv-max-age=12s")
+    p, ex = start_exporter("file://" + prefix, "--locust.csv-max-age=12s")
     s = samples(get(ex + "/metrics")[1])
     check(s.get("locust_up") == 0 and s.get('locust_exporter_scrape_errors_total{reason="stale"}') == 1,
           "missing CSV files: locust_up 0, reason stale")
-    loc = subprocess.Popen([os.path.join(ROOT, "tools", "locust"), "-f", lf, "--headless", "-u", "3", "-r", "3",
-                            "-t", "10s", "--csv", prefix, "--csv-full-history", "--host", host,
-                            "--only-summary"], cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    PROCS.append(loc)
+    loc = spawn([LOCUST, "-f", lf, "--headless", "-u", "3", "-r", "3", "-t", "10s", "--csv", prefix,
+                 "--csv-full-history", "--host", host, "--only-summary"], cwd=tmp)
     up = None
     deadline = time.time() + 25
     while time.time() < deadline:
@@ -226,6 +163,7 @@ def test_csv(tmp):
 
 
 def main():
+    install_cleanup()
     tmp = tempfile.mkdtemp(prefix="le-probe-")
     try:
         with open(FIXTURE, "rb") as f:
@@ -233,13 +171,9 @@ def main():
         test_probe(body)
         test_csv(tmp)
     finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
-    return 1 if RESULTS["failed"] else 0
+    return R.finish()
 
 
 if __name__ == "__main__":
