@@ -1,75 +1,28 @@
-"""Shared helpers of the hardening tests (tests/hardening.mk).
+"""Shared helpers of the hardening tests (tests/hardening.mk), on top of
+tests/testkit.py (tally, ports, processes, fake servers, sample parsing).
 
-A pass/fail tally that prints `N passed, N failed`, free loopback ports,
-the exporter as a child process (killed on exit), a test PKI made with the
-openssl CLI, curl as the HTTPS client, and small fake Locust servers
-(plain or TLS) built on http.server.  Everything stays on 127.0.0.1 and
-every wait is bounded.
+The exporter as a child process with its log in a file, a test PKI made
+with the openssl CLI, curl as the HTTPS client, and fake Locust servers
+(plain or TLS).  Everything stays on 127.0.0.1 and every wait is bounded.
 """
-import atexit
-import http.server
 import os
-import signal
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.path.join(ROOT, os.environ.get("O", "build"))
-EXPORTER = os.path.join(BUILD, "locust_exporter")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# Re-exported for the test scripts beside this file: BUILD, LOCUST, PYTHON, samples.
+from testkit import (BUILD, EXPORTER, LOCUST, PYTHON, ROOT, Results, free_port,  # noqa: E402,F401
+                     install_cleanup, samples, serve, spawn, stop, wait_port)
+
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "locust", "2.12.1", "stats_requests.json")
-RESULTS = {"passed": 0, "failed": 0}
-PROCS = []
-SERVERS = []
-
-
-def check(cond, what):
-    RESULTS["passed" if cond else "failed"] += 1
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    return cond
-
-
-def finish():
-    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]), flush=True)
-    sys.exit(1 if RESULTS["failed"] else 0)
-
-
-def _cleanup():
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    for s in SERVERS:
-        s.shutdown()
-        s.server_close()
-
-
-atexit.register(_cleanup)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc=None, timeout=10.0):
-    """True once 127.0.0.1:port accepts connections."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
+RESULTS = Results()
+check = RESULTS.check
+finish = RESULTS.exit
+install_cleanup()
 
 
 class Exporter:
@@ -80,9 +33,7 @@ class Exporter:
         self.logpath = tempfile.mkstemp(prefix="exporter-", suffix=".log", dir=tmp)[1]
         self.logf = open(self.logpath, "wb")
         self.args = [binary, "--web.listen-address=127.0.0.1:%d" % self.port, *args]
-        self.proc = subprocess.Popen(self.args, stdout=self.logf, stderr=self.logf,
-                                     env=env, cwd=ROOT)
-        PROCS.append(self.proc)
+        self.proc = spawn(self.args, stdout=self.logf, stderr=self.logf, env=env)
         self.ready = wait_port(self.port, self.proc)
 
     def log(self):
@@ -95,18 +46,12 @@ class Exporter:
         return self.proc.poll() is None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        rc = stop(self.proc, wait=10)
         self.logf.close()
         log = self.log()
         if "Sanitizer" in log or "runtime error:" in log:  # SANITIZE=1 builds
             check(False, "sanitizer report from %s:\n%s" % (" ".join(self.args[1:]), log[-3000:]))
-        return self.proc.returncode
+        return rc
 
 
 def run_exporter_once(*args, timeout=10):
@@ -126,15 +71,6 @@ def curl(url, *opts, timeout=10):
         code = int(p.stdout.decode() or "0")
         return (p.returncode, code, open(hdr.name, "rb").read().decode(errors="replace"),
                 open(body.name, "rb").read().decode(errors="replace"))
-
-
-def samples(text):
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, val = line.rpartition(" ")
-            out[key] = float(val)
-    return out
 
 
 def scrape_until(url, key, want, *opts, timeout=8.0):
@@ -202,29 +138,10 @@ def fake_server(handler, tls=None):
     port; tls is an ssl.SSLContext or None.  Returns (server, paths seen)."""
     seen = []
 
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):
-            seen.append(self.path)
-            status, headers, body = handler(self)
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    srv.daemon_threads = True
-    if tls is not None:
-        srv.socket = tls.wrap_socket(srv.socket, server_side=True)
-    SERVERS.append(srv)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv, seen
+    def answer(req):
+        seen.append(req.path)
+        return handler(req)
+    return serve(answer, tls), seen
 
 
 def stats_handler(prefix=""):

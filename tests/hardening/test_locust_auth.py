@@ -9,12 +9,11 @@
   /metrics, --help output or the process's command line.
 """
 import os
-import signal
 import subprocess
 import tempfile
 
-from hcommon import (PROCS, ROOT, EXPORTER, Exporter, check, curl, finish, free_port, samples,
-                     scrape_until, wait_port)
+from hcommon import (EXPORTER, LOCUST, PYTHON, ROOT, Exporter, check, curl, finish, free_port, samples,
+                     scrape_until, spawn, stop, wait_port)
 
 USER = "scraper"
 PASSWORD = "Pw-7qZ!unique-91c3"
@@ -24,24 +23,12 @@ AUTH = 'locust_exporter_scrape_errors_total{reason="auth"}'
 def start_locust(tmp):
     port = free_port()
     log = open(os.path.join(tmp, "locust.log"), "wb")
-    p = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tools", "locust"),
-                          "-f", os.path.join(ROOT, "tests", "hardening", "locustfile_idle.py"),
-                          "--web-host", "127.0.0.1", "--web-port", str(port),
-                          "--web-auth", "%s:%s" % (USER, PASSWORD),
-                          "--autostart", "-u", "3", "-r", "3", "--loglevel", "WARNING"],
-                         stdout=log, stderr=log, cwd=tmp)
-    PROCS.append(p)
+    p = spawn([PYTHON, LOCUST, "-f", os.path.join(ROOT, "tests", "hardening", "locustfile_idle.py"),
+               "--web-host", "127.0.0.1", "--web-port", str(port),
+               "--web-auth", "%s:%s" % (USER, PASSWORD),
+               "--autostart", "-u", "3", "-r", "3", "--loglevel", "WARNING"],
+              stdout=log, stderr=log, cwd=tmp)
     return p, port
-
-
-def stop_locust(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 def no_password(ex, what):
@@ -108,7 +95,7 @@ def main():
         out = (p.stdout + p.stderr).decode(errors="replace")
         check(p.returncode == 0 and "--locust.password-file" in out and PASSWORD not in out,
               "--help (with the env var set) does not print the password")
-        stop_locust(locust)
+        stop(locust, wait=15)
     finish()
 
 
