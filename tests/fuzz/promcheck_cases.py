@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 
-O = os.environ.get("O", "build")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testkit import BUILD, Results  # noqa: E402
+
 H = "# HELP a Help.\n# TYPE a gauge\n"
 
 VALID = {
@@ -60,22 +62,17 @@ INVALID = {
 
 def run(text):
     data = text.encode() if isinstance(text, str) else text
-    p = subprocess.run([os.path.join(O, "tests", "promcheck")], input=data, stderr=subprocess.PIPE, timeout=10)
+    p = subprocess.run([os.path.join(BUILD, "tests", "promcheck")], input=data, stderr=subprocess.PIPE, timeout=10)
     return p.returncode, p.stderr.decode("utf-8", "replace").strip()
 
 
 def main():
-    passed = failed = 0
+    r = Results(quiet=True, limit=None)
     for want, cases in ((0, VALID), (1, INVALID)):
         for name, text in cases.items():
             rc, err = run(text)
-            if rc == want:
-                passed += 1
-            else:
-                failed += 1
-                print("FAIL: %s case %r: exit %d %s" % ("valid" if want == 0 else "invalid", name, rc, err))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+            r.check(rc == want, "%s case %r" % ("valid" if want == 0 else "invalid", name), "exit %d %s" % (rc, err))
+    return r.finish()
 
 
 if __name__ == "__main__":

@@ -18,8 +18,10 @@ import shlex
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from standin import O, ROOT, Checks, Exporter, Healthy, http_get  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..")]
+from standin import Exporter, Healthy  # noqa: E402
+from testkit import BUILD, ROOT, Results, http, install_cleanup  # noqa: E402
 
 REPORT = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
                     r"ERROR SUMMARY: [1-9]|definitely lost: [1-9]|indirectly lost: [1-9]|"
@@ -49,14 +51,14 @@ def variants():
 
 
 def promcheck(body):
-    p = subprocess.run([os.path.join(O, "tests", "promcheck")], input=body,
+    p = subprocess.run([os.path.join(BUILD, "tests", "promcheck")], input=body,
                        stderr=subprocess.PIPE, timeout=30)
     return p.returncode == 0, p.stderr.decode("utf-8", "replace").strip()
 
 
 def scrape_once(c, exp, name, up, use_gzip):
     headers = {"Accept-Encoding": "gzip"} if use_gzip else {}
-    status, hdrs, body = http_get(exp.url + "/metrics", timeout=60, headers=headers)
+    status, hdrs, body = http(exp.url + "/metrics", timeout=60, headers=headers)
     if not c.check(status == 200, name, "HTTP %s" % status):
         return
     if hdrs.get("Content-Encoding") == "gzip":
@@ -73,7 +75,8 @@ def main():
     a = ap.parse_args()
     wrapper = shlex.split(a.wrapper)
     slow = bool(wrapper)
-    c = Checks()
+    install_cleanup()
+    c = Results(quiet=True, limit=None)
     vs = variants()
     locust = Healthy()
     exp = Exporter(locust.uri, args=["--locust.timeout=%s" % ("20s" if slow else "5s"), "--log.level=warn"],
@@ -83,7 +86,7 @@ def main():
             name, locust.variant, up = vs[i % len(vs)]
             scrape_once(c, exp, "scrape %d (%s)" % (i, name), up, use_gzip=i % 4 == 3)
         for path, want in (("/", 200), ("/-/healthy", 200), ("/nope", 404), ("/metrics/x", 404)):
-            status = http_get(exp.url + path, timeout=60)[0]
+            status = http(exp.url + path, timeout=60)[0]
             c.check(status == want, "GET " + path, "HTTP %s, want %s" % (status, want))
     finally:
         rc = exp.stop(timeout=180 if slow else 30)
@@ -95,7 +98,7 @@ def main():
     if c.failed:
         print("--- exporter output (tail) ---\n" + out[-6000:])
     print("smoke: %d scrapes of %d variants%s" % (a.scrapes, len(vs), " under " + wrapper[0] if wrapper else ""))
-    return c.summary()
+    return c.finish()
 
 
 if __name__ == "__main__":

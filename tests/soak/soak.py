@@ -23,8 +23,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from standin import O, ROOT, Checks, Exporter, Healthy, Hung, http_get  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..")]
+from standin import Exporter, Healthy, Hung  # noqa: E402
+from testkit import BUILD, ROOT, Results, http, install_cleanup  # noqa: E402
 
 THREADS = int(os.environ.get("SOAK_THREADS", "50"))
 HUNG_TOTAL = int(os.environ.get("SOAK_HUNG_TOTAL", "2000"))
@@ -37,7 +39,7 @@ PAYLOAD = os.path.join(ROOT, "tests/fuzz/corpus/seed-2.12.1-master_stats_request
 
 def sanitized():
     """True when the exporter binary carries ASan (its RSS is not flat by design)."""
-    with open(os.path.join(O, "locust_exporter"), "rb") as f:
+    with open(os.path.join(BUILD, "locust_exporter"), "rb") as f:
         return b"__asan_init" in f.read()
 
 
@@ -58,12 +60,12 @@ def metric(text, name):
 
 
 def scrape_text(exp):
-    status, _, body = http_get(exp.url + "/metrics", timeout=30)
+    status, _, body = http(exp.url + "/metrics", timeout=30)
     return body.decode("utf-8", "replace") if status == 200 else ""
 
 
 def drive(exp, total, expect, reject, label):
-    cmd = [os.path.join(O, "tests", "soak_driver"), exp.url + "/metrics", str(THREADS), str(total),
+    cmd = [os.path.join(BUILD, "tests", "soak_driver"), exp.url + "/metrics", str(THREADS), str(total),
            str(DEADLINE_S), expect] + ([reject] if reject else [])
     t0 = time.monotonic()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=DEADLINE_S + 30)
@@ -140,7 +142,8 @@ def scenario(c, name, locust, total, up, check_rss):
 
 
 def main():
-    c = Checks()
+    install_cleanup()
+    c = Results(quiet=True, limit=None)
     check_rss = not sanitized()
     hung = Hung()
     try:
@@ -153,7 +156,7 @@ def main():
         scenario(c, "healthy", healthy, HEALTHY_TOTAL, 1, check_rss)
     finally:
         healthy.close()
-    return c.summary()
+    return c.finish()
 
 
 if __name__ == "__main__":
