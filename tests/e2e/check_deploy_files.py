@@ -19,22 +19,14 @@ import sys
 
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-O = os.environ.get("O", "build")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testkit import BUILD, ROOT, Results  # noqa: E402
+
 SERVICES = {"demo-app", "locust-master", "locust-worker", "exporter", "prometheus", "grafana"}
 DOCKERFILES = {"exporter/Dockerfile": "locust_exporter", "demo-app/Dockerfile": "demo-app"}
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL " + what)
-    return ok
+R = Results(quiet=True)
+check = R.check
 
 
 def check_compose():
@@ -89,7 +81,7 @@ def ldd_packages(binary):
         if not m or line.split()[0] not in needed:
             continue
         path, found = os.path.realpath(m.group(1)), None
-        if os.path.dirname(path) == os.path.realpath(os.path.join(ROOT, O)):
+        if os.path.dirname(path) == os.path.realpath(BUILD):
             shipped.append(path)  # built beside the binary (rpath $ORIGIN)
             continue
         for cand in (m.group(1), path, "/usr" + path if not path.startswith("/usr") else path[4:]):
@@ -118,7 +110,7 @@ def check_dockerfile(rel, binary):
     check(re.search(r"(?m)^HEALTHCHECK ", final) is not None, "%s: HEALTHCHECK" % rel)
     for src in re.findall(r"(?m)^COPY (?!--from)(\S+)", text):
         check(os.path.exists(os.path.join(ROOT, src)), "%s: COPY source %s exists" % (rel, src))
-    path = os.path.join(ROOT, O, binary)
+    path = os.path.join(BUILD, binary)
     if not check(os.path.isfile(path), "%s: native binary %s built" % (rel, path)):
         return
     have = runtime_packages(final)
@@ -147,8 +139,7 @@ def main():
     for rel, binary in DOCKERFILES.items():
         check_dockerfile(rel, binary)
     check_dockerignore()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return R.finish()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ import time
 
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testkit import ROOT, Results  # noqa: E402
+
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from promq import (Prom, PromError, annotation_queries, panel_queries,  # noqa: E402
                    resolve_variables, substitute)
@@ -38,17 +40,8 @@ BUILTINS = {"__rate_interval": "10s", "__interval": "2s", "__range": "1m",
             "__range_s": "60", "__interval_ms": "2000"}
 UNRESOLVED = re.compile(r"\$\{?[A-Za-z_]\w*|\[\[\w+\]\]")
 
-passed = failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL %s%s" % (what, (": " + detail) if detail else ""))
-    return ok
+R = Results(quiet=True, limit=None)
+check = R.check
 
 
 def check_targets(prom):
@@ -146,8 +139,7 @@ def main():
         check_dashboard(prom, path, now)
     check_recording_rules(prom)
     check_rules_health(prom)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return R.finish()
 
 
 if __name__ == "__main__":

@@ -8,17 +8,18 @@
 - stress, spike and soak profiles run to completion with short settings."""
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from demo_app_common import ROOT, App, Tally, check  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..")]
+from demo_app_common import App  # noqa: E402
+from testkit import LOCUST, PYTHON, ROOT, Results, require as check, spawn, stop  # noqa: E402
 
-LOCUST = os.path.join(ROOT, "tools", "locust")
 PROFILES = os.path.join(ROOT, "demo-app", "locust")
-PYTHON = "/usr/bin/python3"
 
 
 def locust(app, profile, env=None, extra=(), timeout=90):
@@ -26,10 +27,10 @@ def locust(app, profile, env=None, extra=(), timeout=90):
     out = tempfile.NamedTemporaryFile(prefix="locust-", suffix=".log")
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.Popen(
+    proc = spawn(
         [PYTHON, LOCUST, "-f", os.path.join(PROFILES, profile), "--host", app.url,
          "--headless", "--only-summary", "--loglevel", "INFO", *extra],
-        stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
+        stdout=out, stderr=subprocess.STDOUT, env=full_env)
     proc.out = out
     proc.deadline = time.monotonic() + timeout
     return proc
@@ -40,8 +41,7 @@ def finish(proc):
     try:
         code = proc.wait(timeout=max(1, proc.deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
+        stop(proc, signal.SIGKILL, wait=10)
         code = "timeout"
     return code, open(proc.out.name, "rb").read().decode(errors="replace")
 
@@ -145,7 +145,7 @@ def test_other_profiles_run(app):
 
 
 def main():
-    tally = Tally()
+    tally = Results()
     env = {"DEMO_APP_SPIKE_RATIO": "0.3", "DEMO_APP_POOL_SIZE": "2"}
     app = App("--seed=11", env=env)
     side = App("--seed=12", "--threads=200")
@@ -155,7 +155,7 @@ def main():
     for fn in (test_seed_user_contact_fails, test_other_profiles_run):
         tally.run(fn, side)
     tally.run(lambda: check(app.stop() == 0 and side.stop() == 0, "clean exit"))
-    tally.finish()
+    tally.exit()
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from demo_app_common import BINARY, App, Tally, check, parallel  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..")]
+from demo_app_common import BINARY, App, parallel  # noqa: E402
+from testkit import Results, promtool_check, require as check  # noqa: E402
 
 LEAK = 1 << 20  # bytes per request in the leak check
 APP_ARGS = ["--seed=7", "--pool-size=2", "--pool-timeout=0.3",
@@ -82,10 +84,9 @@ def test_metrics_valid(app):
     status, headers, body, _ = app.get("/metrics")
     check(status == 200, "status")
     check(headers["Content-Type"].startswith("text/plain; version=0.0.4"), headers["Content-Type"])
-    promtool = shutil.which("promtool")
-    check(promtool is not None, "promtool not installed")
-    run = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, timeout=30)
-    check(run.returncode == 0, f"promtool: {run.returncode} {run.stdout!r} {run.stderr!r}")
+    check(shutil.which("promtool") is not None, "promtool not installed")
+    rc, out = promtool_check(body)
+    check(rc == 0, f"promtool: {rc} {out!r}")
     m = app.metrics()
     for name in ["demo_worker_threads", "demo_worker_threads_busy", "http_requests_in_flight",
                  "demo_leaked_bytes", "demo_pool_size", "demo_pool_in_use",
@@ -286,7 +287,7 @@ def test_sigint():
 
 
 def main():
-    tally = Tally()
+    tally = Results()
     app = App(*APP_ARGS, env=APP_ENV)
     for fn in (test_seed_routes, test_delay_bands, test_500_parallel_about,
                test_metrics_valid, test_busy_threads_settle, test_admin_api,
@@ -297,7 +298,7 @@ def main():
     for fn in (test_scenarios_at_start, test_bad_flags, test_sigterm_with_requests_in_flight,
                test_sigint):
         tally.run(fn)
-    tally.finish()
+    tally.exit()
 
 
 if __name__ == "__main__":
