@@ -261,10 +261,11 @@ static void add_quantile(quantile_t *pct, int *n, double q, double ms)
 
 typedef struct {
 	const char *key;
+	size_t len;
 	size_t off;
 } numfield_t;
 
-#define RF(k, f) {k, offsetof(stat_row_t, f)}
+#define RF(k, f) {k, sizeof k - 1, offsetof(stat_row_t, f)}
 static const numfield_t row_fields[] = {
 	RF("num_requests", num_requests), RF("num_failures", num_failures),
 	RF("avg_response_time", avg_ms), RF("min_response_time", min_ms),
@@ -273,58 +274,131 @@ static const numfield_t row_fields[] = {
 	RF("total_rps", total_rps), RF("total_fail_per_sec", total_fail_per_sec),
 	RF("avg_content_length", avg_content_length),
 };
+#define NROW_FIELDS (sizeof row_fields / sizeof row_fields[0])
 
-static int parse_row(snapshot_t *s, json_t *obj, stat_row_t *r, buf_t *detail, size_t idx)
+/* What a stats[] key is: a row_fields index (>= 0) or one of these. */
+enum { K_NAME = -1, K_METHOD = -2, K_P90 = -3, K_P99 = -4, K_PCT = -5, K_OTHER = -6 };
+
+#define PCT_PREFIX "response_time_percentile_"
+#define PCT_PREFIX_LEN (sizeof PCT_PREFIX - 1)
+
+/* Every row has the same ~15 keys: compare lengths before bytes, once
+ * per key instead of a strcmp chain. */
+static int row_key(const char *key, size_t len)
 {
-	const char *key;
-	json_t *v;
-	int have_name = 0, have_req = 0;
-	for (size_t i = 0; i < sizeof row_fields / sizeof row_fields[0]; i++)
+	static const struct { const char *key; size_t len; int kind; } special[] = {
+		{"name", 4, K_NAME}, {"method", 6, K_METHOD},
+		{"ninetieth_response_time", 23, K_P90}, {"ninety_ninth_response_time", 26, K_P99},
+	};
+	for (size_t i = 0; i < NROW_FIELDS; i++)
+		if (len == row_fields[i].len && memcmp(key, row_fields[i].key, len) == 0)
+			return (int)i;
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+		if (len == special[i].len && memcmp(key, special[i].key, len) == 0)
+			return special[i].kind;
+	if (len > PCT_PREFIX_LEN && memcmp(key, PCT_PREFIX, PCT_PREFIX_LEN) == 0)
+		return K_PCT;
+	return K_OTHER;
+}
+
+/* Quantile keys seen in this parse ("0.95" -> 0.95), to skip strtod. */
+#define QKEY_CACHE 8
+#define QKEY_MAX 16
+typedef struct {
+	int n;
+	struct { char text[QKEY_MAX]; size_t len; double q; } e[QKEY_CACHE];
+} qkeys_t;
+
+/* The quantile of a "response_time_percentile_<p>" key; -1 if <p> is
+ * not a number in (0,1). */
+static int pct_key(qkeys_t *c, const char *key, size_t len, double *q)
+{
+	const char *p = key + PCT_PREFIX_LEN;
+	size_t pl = len - PCT_PREFIX_LEN;
+	for (int i = 0; i < c->n; i++)
+		if (c->e[i].len == pl && memcmp(c->e[i].text, p, pl) == 0) {
+			*q = c->e[i].q;
+			return 0;
+		}
+	if (quantile_suffix(key, PCT_PREFIX, q))
+		return -1;
+	if (c->n < QKEY_CACHE && pl < QKEY_MAX) {
+		memcpy(c->e[c->n].text, p, pl);
+		c->e[c->n].len = pl;
+		c->e[c->n++].q = *q;
+	}
+	return 0;
+}
+
+static void row_defaults(stat_row_t *r)
+{
+	for (size_t i = 0; i < NROW_FIELDS; i++)
 		*(double *)((char *)r + row_fields[i].off) = NAN;
 	r->method = "";
 	r->method_len = 0;
 	r->npct = 0;
+}
+
+/* One key of a row; -1 when its value has the wrong type. */
+static int row_value(snapshot_t *s, qkeys_t *qk, stat_row_t *r, const char *key, json_t *v, int *have)
+{
+	size_t len = strlen(key);
+	int k = row_key(key, len);
+	double d, q;
+	switch (k) {
+	case K_NAME:
+		if (!json_is_string(v))
+			return -1;
+		r->name = json_string_value(v);
+		r->name_len = json_string_length(v);
+		*have |= 1;
+		return 0;
+	case K_METHOD:
+		return str(v, &r->method, &r->method_len);
+	case K_P90:
+		if (num(v, &d))
+			return -1;
+		add_quantile(r->pct, &r->npct, 0.9, d);
+		s->legacy_escaping = 1;
+		return 0;
+	case K_P99:
+		if (num(v, &d))
+			return -1;
+		add_quantile(r->pct, &r->npct, 0.99, d);
+		return 0;
+	case K_PCT:
+		if (pct_key(qk, key, len, &q))
+			return 0; /* not a quantile: ignored */
+		if (num(v, &d))
+			return -1;
+		add_quantile(r->pct, &r->npct, q, d);
+		return 0;
+	case K_OTHER:
+		return 0;
+	default:
+		if (num(v, (double *)((char *)r + row_fields[k].off)))
+			return -1;
+		if (k == 0)
+			*have |= 2;
+		return 0;
+	}
+}
+
+static int parse_row(snapshot_t *s, qkeys_t *qk, json_t *obj, stat_row_t *r, buf_t *detail, size_t idx)
+{
+	const char *key;
+	json_t *v;
+	int have = 0;
+	row_defaults(r);
 	if (!json_is_object(obj)) {
 		buf_printf(detail, "stats[%zu] is not an object", idx);
 		return -1;
 	}
 	json_object_foreach(obj, key, v) {
-		double d, q;
-		if (strcmp(key, "name") == 0) {
-			if (!json_is_string(v))
-				goto bad;
-			r->name = json_string_value(v);
-			r->name_len = json_string_length(v);
-			have_name = 1;
-		} else if (strcmp(key, "method") == 0) {
-			if (str(v, &r->method, &r->method_len))
-				goto bad;
-		} else if (strcmp(key, "ninetieth_response_time") == 0) {
-			if (num(v, &d))
-				goto bad;
-			add_quantile(r->pct, &r->npct, 0.9, d);
-			s->legacy_escaping = 1;
-		} else if (strcmp(key, "ninety_ninth_response_time") == 0) {
-			if (num(v, &d))
-				goto bad;
-			add_quantile(r->pct, &r->npct, 0.99, d);
-		} else if (quantile_suffix(key, "response_time_percentile_", &q) == 0) {
-			if (num(v, &d))
-				goto bad;
-			add_quantile(r->pct, &r->npct, q, d);
-		} else {
-			for (size_t i = 0; i < sizeof row_fields / sizeof row_fields[0]; i++) {
-				if (strcmp(key, row_fields[i].key) == 0) {
-					if (num(v, (double *)((char *)r + row_fields[i].off)))
-						goto bad;
-					if (i == 0)
-						have_req = 1;
-					break;
-				}
-			}
-		}
+		if (row_value(s, qk, r, key, v, &have))
+			goto bad;
 	}
-	if (!have_name || !have_req || isnan(r->num_requests)) {
+	if (have != 3 || isnan(r->num_requests)) {
 		buf_printf(detail, "stats[%zu] lacks name or num_requests", idx);
 		return -1;
 	}
@@ -345,8 +419,9 @@ static int parse_stats(snapshot_t *s, json_t *arr, buf_t *detail)
 		buf_puts(detail, "out of memory");
 		return -1;
 	}
+	qkeys_t qk = {0};
 	for (size_t i = 0; i < n; i++)
-		if (parse_row(s, json_array_get(arr, i), &s->rows[i], detail, i))
+		if (parse_row(s, &qk, json_array_get(arr, i), &s->rows[i], detail, i))
 			return -1;
 	s->nrows = n;
 	/* The aggregate row is the last one ("Total" before Locust 0.13); a
