@@ -2,33 +2,50 @@
 #include "procmetrics.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "expo.h"
 
-static double boot_time(void)
+/* btime from /proc/stat: constant, read once (the kernel formats every
+ * CPU's counters to answer, which cost more than the rest of process_*). */
+static double boot_secs;
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+
+static void read_boot_time(void)
 {
 	FILE *f = fopen("/proc/stat", "r");
 	char line[256];
-	double bt = 0;
 	if (!f)
-		return 0;
+		return;
 	while (fgets(line, sizeof line, f)) {
 		if (strncmp(line, "btime ", 6) == 0) {
-			bt = strtod(line + 6, NULL);
+			boot_secs = strtod(line + 6, NULL);
 			break;
 		}
 	}
 	fclose(f);
-	return bt;
 }
 
+static double boot_time(void)
+{
+	pthread_once(&boot_once, read_boot_time);
+	return boot_secs;
+}
+
+/* Linux >= 6.2 reports the number of open descriptors as the size of
+ * /proc/self/fd (one stat); older kernels report 0: count the entries. */
 static double count_fds(void)
 {
+	struct stat st;
+	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0)
+		return (double)st.st_size;
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
 	double n = 0;
@@ -41,15 +58,25 @@ static double count_fds(void)
 	return n - 1; /* the directory stream's own descriptor */
 }
 
+/* /proc/self/stat into buf (NUL-terminated); -1 if unreadable. */
+static int read_self_stat(char *buf, size_t cap)
+{
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
 int procstat_read(procstat_t *ps)
 {
 	char stat[1024];
-	FILE *f = fopen("/proc/self/stat", "r");
-	if (!f)
+	if (read_self_stat(stat, sizeof stat))
 		return -1;
-	size_t n = fread(stat, 1, sizeof stat - 1, f);
-	fclose(f);
-	stat[n] = '\0';
 	/* The command name may contain spaces and parentheses: skip to the
 	 * last ')' and count fields from there (field 3 is the state). */
 	char *p = strrchr(stat, ')');
