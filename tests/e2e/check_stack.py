@@ -12,6 +12,9 @@ API:
     the variables substituted the way Grafana would;
   - every panel of the Locust and demo app dashboards returns data, and so do
     their test-run annotations;
+  - queries written for the Go exporter (containersol/locust_exporter) keep
+    working on the compat set: the Aggregated row selected by {method=""} or
+    name="Aggregated", endpoints by {method=~".+"}, worker counts, errors;
   - every recording rule of prometheus/rules/ produces series, every rule
     evaluates without error, and the failure-ratio alert is pending or firing
     (the demo profile's /contact 404s).
@@ -95,6 +98,38 @@ def check_dashboard(prom, path, now):
         check(bool(res) or not need_data, "%s annotation %s returns data" % (uid, name), expr)
 
 
+def check_go_exporter_queries(prom):
+    """What dashboards and alerts built for the Go exporter query."""
+    def one(expr):
+        res = prom.instant(expr)
+        return float(res[0]["value"][1]) if len(res) == 1 else None
+
+    def series(expr):
+        return [r["metric"] for r in prom.instant(expr)]
+
+    check(one("locust_up") == 1, "compat: locust_up 1")
+    check(one("locust_running") in (1, 2), "compat: locust_running 1 or 2 while the test runs")
+    check((one("locust_users") or 0) > 0, "compat: locust_users")
+    check(one("locust_workers_count") == 2 and one("locust_workers_running_count") == 2,
+          "compat: 2 workers, 2 running")
+    check(len(series("locust_worker_detail")) == 2, "compat: locust_worker_detail per worker")
+    endpoints = series('locust_requests_current_rps{method=~".+"}')
+    check(len(endpoints) >= 4 and all(m["name"] != "Aggregated" for m in endpoints),
+          'compat: {method=~".+"} selects the endpoints only', str(endpoints))
+    agg = series('locust_requests_num_requests{method=""}')
+    check([m.get("name") for m in agg] == ["Aggregated"], 'compat: {method=""} is the Aggregated row',
+          str(agg))
+    # one expression, so both sides come from the same scrape
+    diff = one('sum(locust_requests_num_requests{name="Aggregated"})'
+               ' - sum(locust_requests_num_requests{method=~".+"})')
+    check(diff == 0, "compat: Aggregated equals the sum of the endpoints", str(diff))
+    check(one("locust_requests_current_response_time_percentile_95") is not None,
+          "compat: window p95 (0 in the Go exporter on Locust >= 2.15)")
+    check((one("locust_requests_fail_ratio") or 0) > 0, "compat: fail ratio (the /contact 404s)")
+    check(len(series('locust_errors{name="/contact"}')) == 1, "compat: locust_errors for /contact")
+    check(one("locustexporter_build_info") == 1, "compat: locustexporter_build_info")
+
+
 def check_recording_rules(prom):
     for path in sorted(glob.glob(os.path.join(ROOT, "prometheus", "rules", "*.yml"))):
         with open(path, encoding="utf-8") as f:
@@ -137,6 +172,7 @@ def main():
     check(len(boards) >= 3, "three dashboards present")
     for path in boards:
         check_dashboard(prom, path, now)
+    check_go_exporter_queries(prom)
     check_recording_rules(prom)
     check_rules_health(prom)
     return R.finish()
