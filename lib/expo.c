@@ -34,13 +34,14 @@ void expo_header(buf_t *out, const char *prefix, const expo_family_t *f)
 
 void expo_escape_help(buf_t *out, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\')
-			buf_put(out, "\\\\", 2);
-		else if (*s == '\n')
-			buf_put(out, "\\n", 2);
-		else
-			buf_putc(out, *s);
+	for (;;) {
+		size_t run = strcspn(s, "\\\n");
+		buf_put(out, s, run);
+		s += run;
+		if (!*s)
+			return;
+		buf_put(out, *s == '\\' ? "\\\\" : "\\n", 2);
+		s++;
 	}
 }
 
