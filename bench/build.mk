@@ -4,7 +4,7 @@
 #   bench-exporter  the exporter against a static Locust stand-in, 5..10000 endpoints
 #   bench-demo      the demo app under wrk, beside Debian's civetweb
 BENCH_TOOLS = $(O)/bench-fmtcheck $(O)/bench-standin $(O)/bench-driver $(O)/bench-inproc
-CFLAGS_bench = $(call pkg_cflags,jansson libcurl civetweb zlib) -Iexporter
+CFLAGS_bench = $(call pkg_cflags,jansson libcurl civetweb) -Iexporter
 
 $(O)/bench-standin: $(O)/bench/standin.o $(O)/bench/payload.o $(O)/lib/buf.o
 	$(CC) $(LDFLAGS_COMMON) $(LDFLAGS) -o $@ $^ -lpthread

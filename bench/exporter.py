@@ -106,7 +106,7 @@ def report(res):
         [[r["n"], int(r["idle_rss"]), int(r["idle_anon"]), int(r["rss"]), int(r["anon"]), int(r["hwm"]),
           int(r["scrapes"])] for r in res]))
     print("\nIn-process stages (ms, median): decode = json_loadb alone, parse = decode + model, "
-          "render = text exposition, gzip = zlib level 1:")
+          "render = text exposition, gzip = libdeflate level 1:")
     print(table(["endpoints", "decode", "parse", "render", "gzip"],
                 [[r["n"], fmt(r["decode"]), fmt(r["parse"]), fmt(r["render"]), fmt(r["gzip"])] for r in res]))
     if len(res) > 1:
