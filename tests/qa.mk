@@ -1,7 +1,7 @@
 # tests/qa.mk: the QA checks of the exporter (see docs/testing.md):
 #   check-fuzz      bounded libFuzzer run over parse + collect + render
 #   check-sanitize  exporter + unit tests under ASan/UBSan, real-scrape smoke
-#   check-valgrind  unit tests + a ~50-scrape exporter run under valgrind
+#   check-valgrind  unit tests, a ~50-scrape exporter run and the fault tests under valgrind
 #   check-soak      50 concurrent scrapers against a hung and a healthy Locust
 #   fuzz            long fuzz run (FUZZ_SECONDS, default 3600), not in check
 #
@@ -80,6 +80,11 @@ check-valgrind:
 	  tail -n 3 $$t.valgrind.log; \
 	done
 	O=$(VG_O) /usr/bin/python3 tests/soak/smoke.py --scrapes 50 --wrapper "$(QA_VALGRIND)"
+	@echo "--- the fault tests with every exporter under valgrind"
+	@rm -f $(VG_O)/valgrind-faults.*.log
+	EXPORTER_WRAPPER="$(QA_VALGRIND) --log-file=$(CURDIR)/$(VG_O)/valgrind-faults.%p.log" \
+	  TESTKIT_STOP_WAIT=30 O=$(VG_O) /usr/bin/python3 tests/integration/exporter_faults.py \
+	  || { cat $(VG_O)/valgrind-faults.*.log; exit 1; }
 
 # ---- soak -----------------------------------------------------------------
 SOAK_LIBS = $(call pkg_libs,libcurl) -lpthread

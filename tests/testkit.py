@@ -70,9 +70,15 @@ def _signal_group(p, sig):
         pass
 
 
-def stop(p, sig=signal.SIGTERM, wait=5.0):
+# Under a slow wrapper (valgrind) processes need longer to exit cleanly.
+STOP_WAIT = float(os.environ.get("TESTKIT_STOP_WAIT", "5"))
+
+
+def stop(p, sig=signal.SIGTERM, wait=None):
     """Send sig to a process started by spawn() (its group) and wait up to
-    `wait` seconds; then SIGKILL.  Its exit status, None if it was killed."""
+    `wait` seconds (default STOP_WAIT); then SIGKILL.  Its exit status, None
+    if it was killed."""
+    wait = STOP_WAIT if wait is None else wait
     if p.poll() is None:
         _signal_group(p, sig)
         try:

@@ -6,6 +6,7 @@ testkit.cleanup().
 """
 import gzip
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -16,11 +17,26 @@ from testkit import EXPORTER, PYTHON, ROOT, free_port, http, spawn, wait_http  #
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "locust")
 
 
+# EXPORTER_WRAPPER="valgrind ..." runs every exporter started here under it
+# (check-valgrind); wrapper_verdict() then asks that each exited 0.
+WRAPPER = shlex.split(os.environ.get("EXPORTER_WRAPPER", ""))
+_wrapped = []
+
+
+def wrapper_verdict(check):
+    """Under EXPORTER_WRAPPER: one check per exporter, exit status 0 (valgrind
+    turns errors and definite/indirect leaks into a non-zero status)."""
+    for p in _wrapped:
+        check(p.poll() == 0, "%s: exporter %d exits 0" % (WRAPPER[0], p.pid), "exit %s" % p.poll())
+
+
 def start_exporter(uri, *flags, port=None):
     port = port or free_port()
-    p = spawn([EXPORTER, "--locust.uri=" + uri, "--web.listen-address=127.0.0.1:%d" % port,
+    p = spawn(WRAPPER + [EXPORTER, "--locust.uri=" + uri, "--web.listen-address=127.0.0.1:%d" % port,
                "--log.level=error"] + list(flags))
     wait_http("http://127.0.0.1:%d/-/healthy" % port, proc=p)
+    if WRAPPER:
+        _wrapped.append(p)
     return p, "http://127.0.0.1:%d" % port
 
 

@@ -20,7 +20,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "..")]
-from exporter_common import FIXTURES, scrape, start_exporter, start_fake  # noqa: E402
+from exporter_common import (FIXTURES, WRAPPER, scrape, start_exporter, start_fake,  # noqa: E402
+                             wrapper_verdict)
 from testkit import (EXPORTER, Results, cleanup, free_port, http, install_cleanup,  # noqa: E402
                      parse_exposition, promtool_check, series, stop, value)
 
@@ -279,6 +280,8 @@ def main():
         test_escaping(fake_base)
     finally:
         cleanup()
+    if WRAPPER:
+        wrapper_verdict(R.check)
     return R.finish()
 
 
