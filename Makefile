@@ -44,6 +44,7 @@ $(O)/%.o: %.c
 	$(CC) $(CFLAGS_COMMON) $(CFLAGS_$(firstword $(subst /, ,$<))) $(CFLAGS) -MMD -MP -c $< -o $@
 
 CFLAGS_lib = $(call pkg_cflags,$(LIB_PKGS))
+LIB_LIBS = $(call pkg_libs,$(LIB_PKGS))   # every program linking $(LIB_OBJ) adds these
 
 include $(sort $(wildcard */build.mk)) $(sort $(wildcard tests/*.mk prometheus/*.mk grafana/*.mk))
 

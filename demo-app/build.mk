@@ -6,12 +6,12 @@ DEMO_SRC = demo-app/admin.c demo-app/app.c demo-app/cache.c \
 	demo-app/config.c demo-app/db.c demo-app/leak.c demo-app/metrics.c \
 	demo-app/pause.c demo-app/pool.c demo-app/rng.c demo-app/route.c \
 	demo-app/scenario.c demo-app/server.c
-DEMO_PKGS = civetweb sqlite3 zlib
+DEMO_PKGS = civetweb sqlite3
 DEMO_OBJDIR = $(O)/demo-app-obj
 DEMO_OBJ = $(DEMO_SRC:demo-app/%.c=$(DEMO_OBJDIR)/%.o) $(LIB_OBJ)
 
 CFLAGS_demo-app = $(call pkg_cflags,$(DEMO_PKGS))
-DEMO_LIBS = $(call pkg_libs,$(DEMO_PKGS)) -lpthread -lm
+DEMO_LIBS = $(call pkg_libs,$(DEMO_PKGS)) $(LIB_LIBS) -lpthread -lm
 
 $(DEMO_OBJDIR)/%.o: demo-app/%.c
 	@mkdir -p $(dir $@)

@@ -1,5 +1,5 @@
 # locust_exporter: the exporter program.
-EXPORTER_PKGS = civetweb jansson libcurl zlib
+EXPORTER_PKGS = civetweb jansson libcurl
 EXPORTER_SRC = exporter/config.c exporter/client.c exporter/stats.c exporter/collector.c \
 	exporter/scrape.c exporter/server.c exporter/reason.c exporter/csvsource.c exporter/probe.c
 # The exporter's own endpoint: --web.config.file (YAML), basic auth, TLS.
@@ -27,7 +27,7 @@ EXPORTER_OBJ = $(EXPORTER_SRC:%.c=$(O)/%.o)
 LE_VERSION := $(shell cat VERSION 2>/dev/null || echo dev)
 LE_REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CFLAGS_exporter = $(call pkg_cflags,$(EXPORTER_PKGS)) -DLE_VERSION='"$(LE_VERSION)"' -DLE_REVISION='"$(LE_REVISION)"'
-EXPORTER_LIBS = $(call pkg_libs,$(EXPORTER_PKGS)) -lpthread -lm
+EXPORTER_LIBS = $(call pkg_libs,$(EXPORTER_PKGS)) $(LIB_LIBS) -lpthread -lm
 
 BINS += $(O)/locust_exporter
 

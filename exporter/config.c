@@ -43,7 +43,7 @@ static const opt_t opts[] = {
 	 "Exporter-toolkit web config (TLS, basic auth) for the exporter's own endpoints."},
 	{"web.disable-exit", "LOCUST_EXPORTER_WEB_DISABLE_EXIT", K_BOOL, F(disable_exit), "false",
 	 "Disable the /quitquitquit endpoint."},
-	{"web.max-threads", "LOCUST_EXPORTER_WEB_MAX_THREADS", K_INT, F(threads), "32",
+	{"web.max-threads", "LOCUST_EXPORTER_WEB_MAX_THREADS", K_INT, F(threads), "8",
 	 "Requests served at once (civetweb worker threads)."},
 	{"locust.uri", "LOCUST_EXPORTER_URI", K_STR, F(uri), "http://localhost:8089",
 	 "URI of Locust (http://, https://, with an optional base path)."},

@@ -99,7 +99,7 @@ static void test_defaults(void **st)
 	assert_int_equal(r->cfg.compat, 1);
 	assert_int_equal(r->cfg.native, 1);
 	assert_int_equal(r->cfg.max_body, 16 * 1024 * 1024);
-	assert_int_equal(r->cfg.threads, 32);
+	assert_int_equal(r->cfg.threads, 8);
 	assert_int_equal(r->cfg.disable_exit, 0);
 	assert_int_equal(r->cfg.insecure, 0);
 	assert_null(r->cfg.user);
