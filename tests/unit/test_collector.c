@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "collector.h"
 #include "expo.h"
+#include "fixture.h"
 #include "stats.h"
 
 static snapshot_t snap;
@@ -53,23 +54,12 @@ static int teardown(void **st)
 
 static void load(const char *rel)
 {
-	const char *dir = getenv("FIXTURES");
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/fixtures/locust", rel);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	buf_t b, d;
-	buf_init(&b);
+	size_t len;
+	buf_t d;
 	buf_init(&d);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_put(&b, chunk, n);
-	fclose(f);
 	free(body);
-	body = b.data;
-	if (snapshot_parse(&snap, b.data, b.len, &d) != RS_OK)
+	body = read_fixture(rel, &len);
+	if (snapshot_parse(&snap, body, len, &d) != RS_OK)
 		fail_msg("%s: %s", rel, buf_str(&d));
 	buf_free(&d);
 }

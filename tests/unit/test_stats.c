@@ -14,29 +14,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fixture.h"
 #include "stats.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static char *read_fixture(const char *rel, size_t *len)
-{
-	const char *dir = getenv("FIXTURES");
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/fixtures/locust", rel);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s (run from the repo root or set FIXTURES)", path);
-	buf_t b;
-	buf_init(&b);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_put(&b, chunk, n);
-	fclose(f);
-	assert_false(b.oom);
-	*len = b.len;
-	return b.data;
-}
 
 static snapshot_t snap;
 static char *body;
