@@ -133,13 +133,8 @@ static double cell_num(const char *s, int *bad)
 	return v;
 }
 
-typedef struct {
-	const char *col;
-	size_t off;
-} colmap_t;
-
 #define CF(c, f) {c, offsetof(stat_row_t, f)}
-static const colmap_t stat_cols[] = {
+static const stats_field_t stat_cols[] = {
 	CF("Request Count", num_requests), CF("Failure Count", num_failures),
 	CF("Median Response Time", median_ms), CF("Average Response Time", avg_ms),
 	CF("Min Response Time", min_ms), CF("Max Response Time", max_ms),
@@ -184,7 +179,7 @@ static reason_t parse_stats(csvsource_t *cs, snapshot_t *s, buf_t *detail)
 	int ci[NSTAT], type = col_index(hdr, nh, "Type"), name = col_index(hdr, nh, "Name");
 	double pq[MAX_CELLS];
 	for (size_t k = 0; k < NSTAT; k++)
-		ci[k] = col_index(hdr, nh, stat_cols[k].col);
+		ci[k] = col_index(hdr, nh, stat_cols[k].key);
 	for (size_t i = 0; i < nh && i < MAX_CELLS; i++) {
 		pq[i] = percent_column(hdr[i]);
 		for (size_t j = 0; j < i; j++)

@@ -617,13 +617,8 @@ static int parse_current_pct(snapshot_t *s, json_t *root, buf_t *detail)
 	return 0;
 }
 
-typedef struct {
-	const char *key;
-	size_t off;
-} topfield_t;
-
 #define TF(k, f) {k, offsetof(snapshot_t, f)}
-static const topfield_t top_fields[] = {
+static const stats_field_t top_fields[] = {
 	TF("user_count", user_count), TF("fail_ratio", fail_ratio),
 	TF("total_rps", total_rps), TF("total_fail_per_sec", total_fail_per_sec),
 	TF("current_rps", current_rps), TF("current_fail_per_sec", current_fail_per_sec),

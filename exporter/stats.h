@@ -92,6 +92,13 @@ typedef struct {
 	void *arena;         /* memory of root's tree (stats.c), kept across parses */
 } snapshot_t;
 
+/* A source key (JSON key, CSV column) and the offset of the double field
+ * it fills in stat_row_t or snapshot_t: the parsers' tables are rows of it. */
+typedef struct {
+	const char *key;
+	size_t off;
+} stats_field_t;
+
 void snapshot_init(snapshot_t *s);
 void snapshot_free(snapshot_t *s);
 /* Drop the previous data (keeping array capacity) / make room for rows
