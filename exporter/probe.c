@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "expo.h"
 #include "httpd.h"
 #include "log.h"
 #include "scrape.h"
@@ -160,37 +159,30 @@ static void reply(struct mg_connection *c, int status, const char *msg)
 	httpd_send(c, status, "text/plain; charset=utf-8", msg, strlen(msg), NULL);
 }
 
-void probe_handle(probe_t *p, struct mg_connection *c)
+target_t *probe_acquire(probe_t *p, struct mg_connection *c, int *temp)
 {
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	const char *qs = ri->query_string ? ri->query_string : "";
 	size_t cap = strlen(qs) + 1;
 	char *uri = malloc(cap);
+	target_t *t = NULL;
 	if (!uri) {
 		reply(c, 500, "out of memory\n");
-		return;
+		return NULL;
 	}
 	if (mg_get_var(qs, strlen(qs), "target", uri, cap) <= 0) {
 		reply(c, 400, "missing ?target=<Locust URI>\n");
 	} else if (!probe_allowed(p, uri)) {
 		log_warn("probe of %s refused: not allowed by --probe.allowed-targets", uri);
 		reply(c, 403, "target not allowed by --probe.allowed-targets\n");
-	} else {
-		int temp;
-		target_t *t = acquire(p, uri, &temp);
-		result_t *r = t ? target_scrape(t) : NULL;
-		if (!r || r->text.len == 0) {
-			reply(c, 500, "out of memory\n");
-		} else {
-			buf_t gz;
-			buf_init(&gz);
-			httpd_send(c, 200, EXPO_CONTENT_TYPE, r->text.data, r->text.len, &gz);
-			buf_free(&gz);
-		}
-		if (r)
-			result_release(t, r);
-		if (t)
-			release(p, t, temp);
+	} else if (!(t = acquire(p, uri, temp))) {
+		reply(c, 500, "out of memory\n");
 	}
 	free(uri);
+	return t;
+}
+
+void probe_release(probe_t *p, target_t *t, int temp)
+{
+	release(p, t, temp);
 }

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "scrape.h"
 
 struct mg_connection;
 typedef struct probe probe_t;
@@ -19,6 +20,10 @@ void probe_free(probe_t *p);
 /* 1 when uri may be probed. */
 int probe_allowed(const probe_t *p, const char *uri);
 
-void probe_handle(probe_t *p, struct mg_connection *c);
+/* The target named by the request's ?target= (cached, in use until
+ * probe_release), or NULL after an error answer was sent: 400 without a
+ * target, 403 when the allowlist refuses it, 500 out of memory. */
+target_t *probe_acquire(probe_t *p, struct mg_connection *c, int *temp);
+void probe_release(probe_t *p, target_t *t, int temp);
 
 #endif

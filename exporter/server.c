@@ -41,35 +41,44 @@ static void send_text(struct mg_connection *c, int status, const char *body)
 	httpd_send(c, status, "text/plain; charset=utf-8", body, strlen(body), NULL);
 }
 
-/* The scrape's text, plus the server's own counter when auth is on. */
-static void send_metrics(server_t *s, struct mg_connection *c, const buf_t *text)
+/* Scrape t and answer with the text (gzip when accepted); the server's own
+ * auth counter is appended for /metrics when auth is on (self), not to
+ * /probe answers. */
+static void send_scrape(server_t *s, target_t *t, struct mg_connection *c, int self)
 {
+	result_t *r = target_scrape(t);
 	buf_t gz, all;
 	buf_init(&gz);
 	buf_init(&all);
-	const buf_t *body = text;
-	if (s->auth) {
-		buf_put(&all, text->data, text->len);
+	const buf_t *body = r ? &r->text : NULL;
+	if (body && body->len && self && s->auth) {
+		buf_put(&all, body->data, body->len);
 		basicauth_render(s->auth, &all);
 		body = &all;
 	}
-	if (body->oom)
+	if (!body || body->len == 0 || body->oom)
 		send_text(c, 500, "out of memory rendering metrics\n");
 	else
 		httpd_send(c, 200, EXPO_CONTENT_TYPE, body->data, body->len, &gz);
 	buf_free(&all);
 	buf_free(&gz);
+	if (r)
+		result_release(t, r);
 }
 
 static void h_metrics(server_t *s, struct mg_connection *c)
 {
-	result_t *r = target_scrape(s->target);
-	if (!r || r->text.len == 0)
-		send_text(c, 500, "out of memory rendering metrics\n");
-	else
-		send_metrics(s, c, &r->text);
-	if (r)
-		result_release(s->target, r);
+	send_scrape(s, s->target, c, 1);
+}
+
+static void h_probe(server_t *s, struct mg_connection *c)
+{
+	int temp;
+	target_t *t = probe_acquire(s->probe, c, &temp);
+	if (t) {
+		send_scrape(s, t, c, 0);
+		probe_release(s->probe, t, temp);
+	}
 }
 
 static void h_landing(server_t *s, struct mg_connection *c)
@@ -133,7 +142,7 @@ static int dispatch(struct mg_connection *c, void *ud)
 	else if (is_health(path))
 		h_healthy(s, c);
 	else if (strcmp(path, "/probe") == 0)
-		probe_handle(s->probe, c);
+		h_probe(s, c);
 	else if (strcmp(path, "/quitquitquit") == 0)
 		h_quit(s, c);
 	else
