@@ -1,5 +1,5 @@
 /* fixture: read a Locust payload from tests/fixtures/locust/ (or $FIXTURES)
- * for the exporter's cmocka tests.  Include after <cmocka.h>. */
+ * for the exporter's cmocka tests, and parse it.  Include after <cmocka.h>. */
 #ifndef LE_TEST_FIXTURE_H
 #define LE_TEST_FIXTURE_H
 
@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "reason.h"
+#include "stats.h"
 
 /* The whole file (malloc'd, NUL-terminated); fails the test if unreadable. */
 static inline char *read_fixture(const char *rel, size_t *len)
@@ -28,6 +30,21 @@ static inline char *read_fixture(const char *rel, size_t *len)
 	assert_false(b.oom);
 	*len = b.len;
 	return b.data;
+}
+
+/* Parse a fixture into snap (the body it points into replaces *body);
+ * fails the test unless it parses. */
+static inline void parse_fixture(snapshot_t *snap, char **body, const char *rel)
+{
+	size_t len;
+	buf_t detail;
+	buf_init(&detail);
+	free(*body);
+	*body = read_fixture(rel, &len);
+	reason_t r = snapshot_parse(snap, *body, len, &detail);
+	if (r != RS_OK)
+		fail_msg("%s: %s: %s", rel, reason_names[r], buf_str(&detail));
+	buf_free(&detail);
 }
 
 #endif

@@ -54,14 +54,7 @@ static int teardown(void **st)
 
 static void load(const char *rel)
 {
-	size_t len;
-	buf_t d;
-	buf_init(&d);
-	free(body);
-	body = read_fixture(rel, &len);
-	if (snapshot_parse(&snap, body, len, &d) != RS_OK)
-		fail_msg("%s: %s", rel, buf_str(&d));
-	buf_free(&d);
+	parse_fixture(&snap, &body, rel);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -40,15 +40,7 @@ static int teardown(void **st)
 
 static void load(const char *rel)
 {
-	size_t len;
-	buf_t detail;
-	buf_init(&detail);
-	free(body);
-	body = read_fixture(rel, &len);
-	reason_t r = snapshot_parse(&snap, body, len, &detail);
-	if (r != RS_OK)
-		fail_msg("%s: %s: %s", rel, reason_names[r], buf_str(&detail));
-	buf_free(&detail);
+	parse_fixture(&snap, &body, rel);
 }
 
 static const stat_row_t *row(const char *method, const char *name)
