@@ -8,6 +8,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import time
 import urllib.request
 
@@ -60,6 +61,17 @@ def stop(p):
 def stop_all():
     for p in list(STARTED):
         stop(p)
+
+
+def run(main, name):
+    """Exit with main()'s status; a RuntimeError/OSError stops what was
+    started and exits 1 with one line."""
+    try:
+        sys.exit(main())
+    except (RuntimeError, OSError) as e:
+        stop_all()
+        print(f"{name}: {e}", file=sys.stderr)
+        sys.exit(1)
 
 
 def free_port():

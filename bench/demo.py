@@ -19,7 +19,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (QUICK, free_port, machine, median, proc_status, start, stop,  # noqa: E402
-                    stop_all, table, tool, wait_http)
+                    run, stop_all, table, tool, wait_http)
 
 DURATION = 3 if QUICK else 10
 RUNS = 1 if QUICK else 3
@@ -152,9 +152,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (RuntimeError, OSError) as e:
-        stop_all()
-        print(f"bench-demo: {e}", file=sys.stderr)
-        sys.exit(1)
+    run(main, "bench-demo")

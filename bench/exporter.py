@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (BIN, QUICK, free_port, machine, median, pinned, proc_status,  # noqa: E402
-                    run_kv, start, stop, stop_all, table, tool, wait_http)
+                    run, run_kv, start, stop, stop_all, table, tool, wait_http)
 
 SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "5 100 500 2000 10000").split()]
 RUNS = int(os.environ.get("BENCH_RUNS", "1" if QUICK else "3"))  # 1 at 10000 endpoints
@@ -163,9 +163,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (RuntimeError, OSError) as e:
-        stop_all()
-        print(f"bench-exporter: {e}", file=sys.stderr)
-        sys.exit(1)
+    run(main, "bench-exporter")
