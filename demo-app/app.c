@@ -15,11 +15,11 @@
 #include "cache.h"
 #include "db.h"
 #include "expo.h"
-#include "httpd.h"
 #include "leak.h"
 #include "metrics.h"
 #include "pause.h"
 #include "pool.h"
+#include "respond.h"
 #include "scenario.h"
 
 #define TEXT "text/plain; charset=utf-8"
@@ -289,36 +289,6 @@ void app_serve(const char *method, const char *path, const char *query,
 
 /* ---- civetweb glue ---- */
 
-static void write_response(struct mg_connection *c, const app_response_t *resp,
-		 int head)
-{
-	buf_t gz;
-	buf_init(&gz);
-	const char *body = resp->body.oom ? "" : buf_str((buf_t *)&resp->body);
-	size_t len = resp->body.oom ? 0 : resp->body.len;
-	int zipped = resp->gzip_ok && !head && len > 0 &&
-		     httpd_accepts_gzip(c) && httpd_gzip(body, len, &gz) == 0;
-	if (zipped) {
-		body = gz.data;
-		len = gz.len;
-	}
-	mg_response_header_start(c, resp->status);
-	mg_response_header_add(c, "Content-Type", resp->ctype, -1);
-	if (zipped)
-		mg_response_header_add(c, "Content-Encoding", "gzip", -1);
-	if (resp->allow)
-		mg_response_header_add(c, "Allow", resp->allow, -1);
-	if (resp->cache)
-		mg_response_header_add(c, "X-Cache", resp->cache, -1);
-	char cl[32];
-	snprintf(cl, sizeof cl, "%zu", len);
-	mg_response_header_add(c, "Content-Length", cl, -1);
-	mg_response_header_send(c);
-	if (!head && len)
-		mg_write(c, body, len);
-	buf_free(&gz);
-}
-
 int app_handle(struct mg_connection *c, void *cbdata)
 {
 	(void)cbdata;
@@ -330,7 +300,7 @@ int app_handle(struct mg_connection *c, void *cbdata)
 	buf_init(&resp.body);
 	app_serve(ri->request_method, ri->local_uri ? ri->local_uri : "",
 		  ri->query_string, route, &resp);
-	write_response(c, &resp, strcmp(ri->request_method, "HEAD") == 0);
+	respond_send(c, &resp, strcmp(ri->request_method, "HEAD") == 0);
 	buf_free(&resp.body);
 	metrics_request(route, method_lookup(ri->request_method), resp.status,
 			pause_now() - start);

@@ -4,7 +4,7 @@
 # (the generic rule's place): they go to $(O)/demo-app-obj/ instead.
 DEMO_SRC = demo-app/admin.c demo-app/app.c demo-app/cache.c \
 	demo-app/config.c demo-app/db.c demo-app/leak.c demo-app/metrics.c \
-	demo-app/pause.c demo-app/pool.c demo-app/rng.c demo-app/route.c \
+	demo-app/pause.c demo-app/pool.c demo-app/respond.c demo-app/rng.c demo-app/route.c \
 	demo-app/scenario.c demo-app/server.c
 DEMO_PKGS = civetweb sqlite3
 DEMO_OBJDIR = $(O)/demo-app-obj

@@ -54,6 +54,20 @@ static void on_conn_closed(const struct mg_connection *c)
 	app_busy(-1);
 }
 
+/* The options at debug level, as "name=value ..." (bench/demo.py gives
+ * the reference civetweb the same ones). */
+static void log_options(const char *const *options)
+{
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	buf_t line;
+	buf_init(&line);
+	for (size_t i = 0; options[i] && options[i + 1]; i += 2)
+		buf_printf(&line, "%s%s=%s", i ? " " : "", options[i], options[i + 1]);
+	log_debug("civetweb options: %s", buf_str(&line));
+	buf_free(&line);
+}
+
 static void small_stacks(void)
 {
 	pthread_attr_t a;
@@ -91,6 +105,7 @@ struct mg_context *server_start(const char *listen, long threads, buf_t *err)
 	cb.log_message = on_log;
 	cb.init_connection = on_conn_open;
 	cb.connection_closed = on_conn_closed;
+	log_options(options);
 	small_stacks();
 	struct mg_init_data init = {.callbacks = &cb, .configuration_options = options};
 	struct mg_error_data ed;

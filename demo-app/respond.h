@@ -1,0 +1,30 @@
+/* respond: an app_response_t on the wire as one HTTP/1.1 message written
+ * with one send.  civetweb's mg_response_header_* API sends every header
+ * line in its own send(): with TCP_NODELAY each is a TCP segment, which
+ * for a short body costs several times the request's own work. */
+#ifndef DEMO_RESPOND_H
+#define DEMO_RESPOND_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "app.h"
+#include "buf.h"
+
+struct mg_connection;
+
+/* Append to out the status line (reason text given), the headers of resp
+ * (Content-Type, Content-Encoding: gzip when zipped, Allow, X-Cache,
+ * Content-Length: len, Date: now, Connection: close), the blank line and,
+ * unless head, the len bytes of body. */
+void respond_format(buf_t *out, const char *reason, const app_response_t *resp,
+		    const char *body, size_t len, int zipped, int head,
+		    time_t now);
+
+/* Write resp on c in one mg_write (gzip when resp->gzip_ok, not head, and
+ * the client accepts it).  The connection closes after it (no keep-alive,
+ * as the Flask development server). */
+void respond_send(struct mg_connection *c, const app_response_t *resp,
+		  int head);
+
+#endif
