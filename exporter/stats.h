@@ -1,17 +1,16 @@
-/* stats: the model of one Locust stats snapshot, decoded with jansson from
- * GET /stats/requests of any Locust version (1.x to 2.4x).
+/* stats: the model of one Locust stats snapshot, decoded straight from the
+ * JSON of GET /stats/requests of any Locust version (1.x to 2.4x).
  *
  * Version differences are absorbed here so the collector sees one shape:
  * "hatching" reads as spawning, the window percentiles come from whichever
  * of current_response_time_percentile_50/_95, _1/_2 or the
  * current_response_time_percentiles dict exists, per-row percentiles from
  * ninetieth/ninety_ninth_response_time or response_time_percentile_<p>.
- * Absent or null numbers are NAN.  Strings point into the decoded JSON,
- * which the snapshot owns until the next parse or snapshot_free. */
+ * Absent or null numbers are NAN.  Strings are decoded, NUL-terminated and
+ * owned by the snapshot until the next parse or snapshot_free. */
 #ifndef LE_STATS_H
 #define LE_STATS_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -69,7 +68,6 @@ typedef struct {
 } worker_row_t;
 
 typedef struct {
-	json_t *root;
 	const char *state_str;
 	lstate_t state;
 	double user_count, fail_ratio;
@@ -89,7 +87,7 @@ typedef struct {
 	int has_workers;
 	int legacy_escaping; /* 1: <= 2.27, errors[] HTML-escaped (and repr'd twice
 			      * on masters); 2: CSV source, repr'd twice only */
-	void *arena;         /* memory of root's tree (stats.c), kept across parses */
+	void *arena;         /* the strings' memory (stats.c), kept across parses */
 } snapshot_t;
 
 /* A source key (JSON key, CSV column) and the offset of the double field

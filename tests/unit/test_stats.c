@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "fixture.h"
+#include "jsonread.h"
 #include "stats.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -353,7 +354,6 @@ static void assert_empty(void)
 	assert_int_equal(snap.nworkers, 0);
 	assert_false(snap.has_workers);
 	assert_int_equal(snap.ncur_pct, 0);
-	assert_null(snap.root);
 }
 
 static void test_numbers_and_unknown_fields(void **st)
@@ -432,7 +432,38 @@ static void test_malformed(void **st)
 	buf_init(&d);
 	const char *bad[] = {
 		"", "{", "{\"stats\": [", "<html><body>login</body></html>", "{\"stats\": [] \"state\": 1}",
-		"{\"a\": 1, \"a\": 2}", /* duplicate keys */
+		/* duplicate keys among those the exporter reads */
+		"{\"user_count\": 1, \"user_count\": 2, \"state\": \"ready\", \"stats\": []}",
+		"{\"user_count\": 1, \"state\": \"ready\", \"stats\": [{\"name\": \"a\", \"na\\u006de\": \"b\"}]}",
+		"{\"user_count\": 1, \"state\": \"ready\", \"stats\": [], \"workers\": [{\"id\": \"a\", \"id\": \"b\"}]}",
+		/* strings: lone surrogates, NUL, bad escapes, raw control bytes, bad UTF-8 */
+		"{\"state\": \"\\ud800\", \"user_count\": 0, \"stats\": []}",
+		"{\"state\": \"\\udc00x\", \"user_count\": 0, \"stats\": []}",
+		"{\"state\": \"a\\u0000b\", \"user_count\": 0, \"stats\": []}",
+		"{\"state\": \"\\x41\", \"user_count\": 0, \"stats\": []}",
+		"{\"state\": \"a\tb\", \"user_count\": 0, \"stats\": []}",
+		"{\"state\": \"\xc0\xaf\", \"user_count\": 0, \"stats\": []}",
+		"{\"state\": \"\xed\xa0\x80\", \"user_count\": 0, \"stats\": []}",
+		"{\"state\": \"\xf4\x90\x80\x80\", \"user_count\": 0, \"stats\": []}",
+		"{\"state\": \"\xe2\x82\", \"user_count\": 0, \"stats\": []}",
+		/* numbers: beyond 64-bit integers or doubles, and bad grammar */
+		"{\"state\": \"ready\", \"user_count\": 9223372036854775808, \"stats\": []}",
+		"{\"state\": \"ready\", \"user_count\": 1e400, \"stats\": []}",
+		"{\"state\": \"ready\", \"user_count\": 01, \"stats\": []}",
+		"{\"state\": \"ready\", \"user_count\": 1., \"stats\": []}",
+		"{\"state\": \"ready\", \"user_count\": .5, \"stats\": []}",
+		"{\"state\": \"ready\", \"user_count\": -, \"stats\": []}",
+		"{\"state\": \"ready\", \"user_count\": 1e, \"stats\": []}",
+		"{\"state\": \"ready\", \"user_count\": +1, \"stats\": []}",
+		/* structure: trailing commas, missing colon, bare words, a scalar */
+		"{\"state\": \"ready\", \"user_count\": 0, \"stats\": [],}",
+		"{\"state\": \"ready\", \"user_count\": 0, \"stats\": [1,]}",
+		"{\"state\" \"ready\"}",
+		"{\"state\": ready}",
+		"{\"state\": \"ready\", \"user_count\": 0, \"stats\": [], \"x\": tru}",
+		"42",
+		/* a schema problem first, malformed later: malformed wins */
+		"{\"state\": 5, \"user_count\": 0, \"stats\": [] ",
 		"{\"stats\": [], \"state\": \"ready\", \"user_count\": 0} trailing",
 		"{\"state\": \"ready\", \"user_count\": NaN, \"stats\": []}",
 		"\xff\xfe{}",
@@ -446,6 +477,51 @@ static void test_malformed(void **st)
 		assert_null(strchr(buf_str(&d), '\n'));
 		assert_empty();
 	}
+	buf_free(&d);
+}
+
+/* Nesting beyond jsonread's limit is refused without using the stack;
+ * just below it, an unknown value is skipped. */
+static void test_nesting(void **st)
+{
+	(void)st;
+	buf_t doc, d;
+	buf_init(&doc);
+	buf_init(&d);
+	for (int depth = JR_MAX_DEPTH - 1; depth <= JR_MAX_DEPTH + 1; depth += 2) {
+		buf_reset(&doc);
+		buf_puts(&doc, MIN_DOC_HEAD "\"stats\": [" AGG "], \"deep\": ");
+		for (int i = 0; i < depth; i++)
+			buf_puts(&doc, i % 2 ? "{\"k\": " : "[");
+		buf_puts(&doc, "0");
+		for (int i = depth - 1; i >= 0; i--)
+			buf_puts(&doc, i % 2 ? "}" : "]");
+		buf_puts(&doc, "}");
+		buf_reset(&d);
+		reason_t r = snapshot_parse(&snap, doc.data, doc.len, &d);
+		/* depth counts the top-level object too */
+		assert_int_equal(r, depth + 1 <= JR_MAX_DEPTH ? RS_OK : RS_PARSE);
+	}
+	buf_free(&doc);
+	buf_free(&d);
+}
+
+/* Keys the exporter does not read may repeat (it has nothing to choose
+ * between); escaped keys match their decoded text. */
+static void test_unread_duplicates_and_escaped_keys(void **st)
+{
+	(void)st;
+	buf_t d;
+	buf_init(&d);
+	const char *doc = "{\"x\": 1, \"x\": [2], \"st\\u0061te\": \"running\", \"user_count\": 3, "
+		"\"stats\": [{\"method\": \"G\\u00c9T\", \"n\\u0061me\": \"/\\ud83d\\ude00\\n\", \"num_requests\": 2, "
+		"\"extra\": {\"a\": 1, \"a\": 2}}, " AGG "]}";
+	assert_int_equal(parse_str(doc, &d), RS_OK);
+	assert_int_equal(snap.state, ST_RUNNING);
+	assert_int_equal(snap.nrows, 1);
+	assert_string_equal(snap.rows[0].method, "G\xc3\x89T");
+	assert_int_equal(snap.rows[0].name_len, 6);
+	assert_memory_equal(snap.rows[0].name, "/\xf0\x9f\x98\x80\n", 7);
 	buf_free(&d);
 }
 
@@ -515,6 +591,8 @@ int main(void)
 		T(test_numbers_and_unknown_fields),
 		T(test_many_rows),
 		T(test_malformed),
+		T(test_nesting),
+		T(test_unread_duplicates_and_escaped_keys),
 		T(test_wrong_types),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
