@@ -2,6 +2,7 @@
 #include "respond.h"
 
 #include <civetweb.h>
+#include <string.h>
 
 #include "httpd.h"
 
@@ -14,12 +15,12 @@ static void put_date(buf_t *out, time_t now)
 		buf_printf(out, "Date: %s\r\n", date);
 }
 
-void respond_format(buf_t *out, const char *reason, const app_response_t *resp,
-		    const char *body, size_t len, int zipped, int head,
-		    time_t now)
+void respond_format(buf_t *out, const char *version, const char *reason,
+		    const app_response_t *resp, const char *body, size_t len,
+		    int zipped, int head, time_t now)
 {
-	buf_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n", resp->status,
-		   reason, resp->ctype);
+	buf_printf(out, "HTTP/%s %d %s\r\nContent-Type: %s\r\n", version,
+		   resp->status, reason, resp->ctype);
 	if (zipped)
 		buf_puts(out, "Content-Encoding: gzip\r\n");
 	if (resp->allow)
@@ -47,8 +48,11 @@ void respond_send(struct mg_connection *c, const app_response_t *resp,
 		body = gz.data;
 		len = gz.len;
 	}
-	respond_format(&msg, mg_get_response_code_text(c, resp->status), resp,
-		       body, len, zipped, head, time(NULL));
+	const struct mg_request_info *ri = mg_get_request_info(c);
+	const char *version = ri && ri->http_version &&
+			      strcmp(ri->http_version, "1.0") == 0 ? "1.0" : "1.1";
+	respond_format(&msg, version, mg_get_response_code_text(c, resp->status),
+		       resp, body, len, zipped, head, time(NULL));
 	if (!msg.oom)
 		mg_write(c, msg.data, msg.len);
 	buf_free(&msg);

@@ -13,13 +13,14 @@
 
 struct mg_connection;
 
-/* Append to out the status line (reason text given), the headers of resp
+/* Append to out the status line (HTTP version "1.0" or "1.1" and reason
+ * text given, as civetweb answers in the request's version), the headers of resp
  * (Content-Type, Content-Encoding: gzip when zipped, Allow, X-Cache,
  * Content-Length: len, Date: now, Connection: close), the blank line and,
  * unless head, the len bytes of body. */
-void respond_format(buf_t *out, const char *reason, const app_response_t *resp,
-		    const char *body, size_t len, int zipped, int head,
-		    time_t now);
+void respond_format(buf_t *out, const char *version, const char *reason,
+		    const app_response_t *resp, const char *body, size_t len,
+		    int zipped, int head, time_t now);
 
 /* Write resp on c in one mg_write (gzip when resp->gzip_ok, not head, and
  * the client accepts it).  The connection closes after it (no keep-alive,
