@@ -96,7 +96,7 @@ struct mg_context *server_start(const char *listen, long threads, buf_t *err)
 		"connection_queue", queue,
 		"listen_backlog", "4096",
 		"enable_keep_alive", "no", /* as the Flask dev server */
-		"tcp_nodelay", "1",        /* headers go out line by line: no Nagle wait */
+		"tcp_nodelay", "1",        /* a reply past one segment: no Nagle wait for its tail */
 		"request_timeout_ms", "30000",
 		NULL,
 	};
