@@ -150,6 +150,17 @@ static int dispatch(struct mg_connection *c, void *ud)
 	return 1;
 }
 
+/* civetweb's own authorization step: with no handler installed it looks
+ * for a .htpasswd beside the path on every request (a stat() of
+ * "/.htpasswd", as no document_root is set).  Our basic auth runs in
+ * dispatch, so this step lets everything through. */
+static int skip_htpasswd(struct mg_connection *c, void *ud)
+{
+	(void)c;
+	(void)ud;
+	return 1;
+}
+
 static int on_log(const struct mg_connection *c, const char *msg)
 {
 	(void)c;
@@ -267,6 +278,7 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 		buf_printf(err, "cannot listen on %s (address in use or not permitted)", cfg->listen);
 		goto fail;
 	}
+	mg_set_auth_handler(s->ctx, "/", skip_htpasswd, s);
 	mg_set_request_handler(s->ctx, "/", dispatch, s);
 	buf_free(&ports);
 	return s;
