@@ -71,51 +71,49 @@ int httpd_accepts_gzip(struct mg_connection *c)
 /* libdeflate level 1: measured on the 2000-endpoint exposition (4 MB),
  * 8-9 ms and 10.0x smaller, where zlib's level 1 took 11-12 ms for 8.9x;
  * levels 2-5 cost 50-80 % more CPU for 1-8 % fewer bytes, level 6 three
- * times the CPU for 22 % fewer.  One compressor per thread, kept for the
- * thread's life (its tables are ~100 KiB; building them per call costs
- * about as much as compressing a 5-endpoint answer). */
+ * times the CPU for 22 % fewer.  Compressors are kept for reuse (building
+ * one per call costs about as much as compressing a 5-endpoint answer) in
+ * a small pool rather than one per thread: as many exist as answers were
+ * compressed at the same time (usually one), not one per civetweb worker
+ * that ever served a gzip request, which every worker ends up doing as
+ * Prometheus reconnects. */
 #define GZIP_LEVEL 1
+#define GZ_POOL 4 /* idle compressors kept; more are freed after use */
 
-static pthread_key_t gz_key;
-static pthread_once_t gz_once = PTHREAD_ONCE_INIT;
-static int gz_key_ok;
+static pthread_mutex_t gz_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct libdeflate_compressor *gz_idle[GZ_POOL];
+static int gz_nidle;
 
-static void gz_free(void *p)
+static struct libdeflate_compressor *gz_take(void)
 {
-	libdeflate_free_compressor(p);
+	struct libdeflate_compressor *c = NULL;
+	pthread_mutex_lock(&gz_mu);
+	if (gz_nidle > 0)
+		c = gz_idle[--gz_nidle];
+	pthread_mutex_unlock(&gz_mu);
+	return c ? c : libdeflate_alloc_compressor(GZIP_LEVEL);
 }
 
-static void gz_key_init(void)
+static void gz_give(struct libdeflate_compressor *c)
 {
-	gz_key_ok = pthread_key_create(&gz_key, gz_free) == 0;
-}
-
-static struct libdeflate_compressor *thread_compressor(void)
-{
-	pthread_once(&gz_once, gz_key_init);
-	if (!gz_key_ok)
-		return NULL;
-	struct libdeflate_compressor *c = pthread_getspecific(gz_key);
-	if (!c) {
-		c = libdeflate_alloc_compressor(GZIP_LEVEL);
-		if (c && pthread_setspecific(gz_key, c) != 0) {
-			libdeflate_free_compressor(c);
-			c = NULL;
-		}
+	pthread_mutex_lock(&gz_mu);
+	if (gz_nidle < GZ_POOL) {
+		gz_idle[gz_nidle++] = c;
+		c = NULL;
 	}
-	return c;
+	pthread_mutex_unlock(&gz_mu);
+	libdeflate_free_compressor(c);
 }
 
 int httpd_gzip(const char *data, size_t len, buf_t *out)
 {
-	struct libdeflate_compressor *c = thread_compressor();
 	buf_reset(out);
+	struct libdeflate_compressor *c = gz_take();
 	if (!c)
 		return -1;
 	size_t bound = libdeflate_gzip_compress_bound(c, len);
-	if (buf_reserve(out, bound))
-		return -1;
-	size_t n = libdeflate_gzip_compress(c, data, len, out->data, bound);
+	size_t n = buf_reserve(out, bound) ? 0 : libdeflate_gzip_compress(c, data, len, out->data, bound);
+	gz_give(c);
 	if (n == 0)
 		return -1;
 	out->len = n;
