@@ -3,8 +3,10 @@
  * /quitquitquit. */
 #include <civetweb.h>
 #include <curl/curl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,9 +29,23 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* One malloc arena for all threads (unless MALLOC_ARENA_MAX says
+ * otherwise): with one arena per civetweb worker, every worker that ever
+ * served a scrape keeps its own freed buffers, and as Prometheus
+ * reconnects every worker does.  Measured after 24 connections of 20
+ * scrapes: private memory 2.3 -> 2.0 MiB at 5 endpoints, 10.2 -> 8.2 MiB
+ * at 2000; scrapes of one target run one at a time, so the shared arena's
+ * lock is not contended. */
+static void one_malloc_arena(void)
+{
+	if (!getenv("MALLOC_ARENA_MAX"))
+		mallopt(M_ARENA_MAX, 1);
+}
+
 int main(int argc, char **argv)
 {
 	config_t cfg;
+	one_malloc_arena();
 	buf_t out, err;
 	buf_init(&out);
 	buf_init(&err);
