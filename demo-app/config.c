@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "httpd.h"
 #include "log.h"
@@ -126,6 +127,21 @@ static int p_level(const struct flag *f, const char *s, void *dst)
 	return 0;
 }
 
+/* on/off, true/false, yes/no or 1/0, any case. */
+static int p_bool(const struct flag *f, const char *s, void *dst)
+{
+	(void)f;
+	static const char *const on[] = {"1", "on", "true", "yes"};
+	static const char *const off[] = {"0", "off", "false", "no"};
+	for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+		if (strcasecmp(s, on[i]) == 0 || strcasecmp(s, off[i]) == 0) {
+			*(int *)dst = strcasecmp(s, on[i]) == 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 #define F(field) offsetof(demo_config_t, field)
 static const struct flag flags[] = {
 	{"listen", "DEMO_APP_LISTEN", p_listen, F(listen), 0, 0, "[HOST]:PORT with an IPv4 host and PORT 0-65535", "ADDR:PORT to serve on (default 0.0.0.0:5000)"},
@@ -140,6 +156,7 @@ static const struct flag flags[] = {
 	{"pool-timeout", "DEMO_APP_POOL_TIMEOUT", p_double, F(pool_timeout), 0.001, 3600, "seconds, 0.001-3600", "seconds a request waits for the pool before 503 (default 1)"},
 	{"cache-size", "DEMO_APP_CACHE_SIZE", p_long, F(cache_size), 1, 1000, "an integer 1-1000", "/products cache entries with poor_cache on, 1-1000 (default 10)"},
 	{"log-level", "DEMO_APP_LOG_LEVEL", p_level, F(log_level), 0, 0, "debug, info, warn or error", "debug, info, warn or error (default info)"},
+	{"keep-alive", "DEMO_APP_KEEP_ALIVE", p_bool, F(keep_alive), 0, 0, "on/off, true/false, yes/no or 1/0", "reuse connections, 5 s idle timeout; alone or =on|off (default off, as Flask's dev server)"},
 };
 #define NFLAGS (sizeof flags / sizeof flags[0])
 
@@ -211,7 +228,9 @@ int config_parse(demo_config_t *c, int argc, char **argv, buf_t *err)
 			buf_printf(err, "unknown flag --%.*s (see --help)", (int)len, name);
 			return -1;
 		}
-		const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+		/* a yes/no flag alone means on; its value only after '=' */
+		const char *v = eq ? eq + 1 : f->parse == p_bool ? "on" :
+			(i + 1 < argc ? argv[++i] : NULL);
 		if (!v) {
 			buf_printf(err, "flag --%s needs a value", f->name);
 			return -1;

@@ -27,6 +27,7 @@ typedef struct {
 	double pool_timeout;    /* seconds */
 	long cache_size;        /* cache capacity with poor_cache on */
 	int log_level;
+	int keep_alive;         /* HTTP keep-alive (off: close after each answer) */
 	int help, version;
 } demo_config_t;
 

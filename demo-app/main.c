@@ -42,9 +42,10 @@ static void log_start(const demo_config_t *cfg, int port)
 	for (int s = 0; s < SC_COUNT; s++)
 		if (scenario_enabled((scenario_t)s))
 			buf_printf(&on, "%s%s", on.len ? "," : "", scenario_name((scenario_t)s));
-	log_info("demo-app %s listening on %s (port %d), %ld worker threads, seed %llu, scenarios: %s",
+	log_info("demo-app %s listening on %s (port %d), %ld worker threads, seed %llu, scenarios: %s, keep-alive %s",
 		 DEMO_APP_VERSION, cfg->listen, port, cfg->threads,
-		 (unsigned long long)cfg->seed.value, on.len ? buf_str(&on) : "none");
+		 (unsigned long long)cfg->seed.value, on.len ? buf_str(&on) : "none",
+		 cfg->keep_alive ? "on" : "off");
 	buf_free(&on);
 }
 
@@ -55,7 +56,7 @@ static int run(demo_config_t *cfg)
 	int rc = 1;
 	struct mg_context *ctx = NULL;
 	if (app_init(cfg, &err) == 0 &&
-	    (ctx = server_start(cfg->listen, cfg->threads, &err)) != NULL) {
+	    (ctx = server_start(cfg->listen, cfg->threads, cfg->keep_alive, &err)) != NULL) {
 		log_start(cfg, server_port(ctx));
 		sigset_t set;
 		sigemptyset(&set);

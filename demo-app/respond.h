@@ -1,7 +1,9 @@
 /* respond: an app_response_t on the wire as one HTTP/1.1 message written
  * with one send.  civetweb's mg_response_header_* API sends every header
  * line in its own send(): with TCP_NODELAY each is a TCP segment, which
- * for a short body costs several times the request's own work. */
+ * for a short body costs several times the request's own work.  The
+ * Connection header says what civetweb does next: close (the default) or
+ * keep the connection for the next request (--keep-alive). */
 #ifndef DEMO_RESPOND_H
 #define DEMO_RESPOND_H
 
@@ -16,15 +18,27 @@ struct mg_connection;
 /* Append to out the status line (HTTP version "1.0" or "1.1" and reason
  * text given, as civetweb answers in the request's version), the headers of resp
  * (Content-Type, Content-Encoding: gzip when zipped, Allow, X-Cache,
- * Content-Length: len, Date: now, Connection: close), the blank line and,
- * unless head, the len bytes of body. */
+ * Content-Length: len, Date: now, Connection: keep-alive when keep_alive,
+ * else close), the blank line and, unless head, the len bytes of body. */
 void respond_format(buf_t *out, const char *version, const char *reason,
 		    const app_response_t *resp, const char *body, size_t len,
-		    int zipped, int head, time_t now);
+		    int zipped, int head, int keep_alive, time_t now);
+
+/* civetweb 1.15's keep-alive rule (its should_keep_alive, checked against
+ * the library): never when enable_keep_alive is off; else the request's
+ * Connection header decides: kept when one of its comma-separated options
+ * is keep-alive (civetweb also takes a prefix such as "keep"), closed when
+ * it names an upgrade but no Upgrade header came; without one, HTTP/1.1
+ * keeps and HTTP/1.0 closes.  connection, upgrade: the request's
+ * Connection and Upgrade headers or NULL. */
+int respond_keep_alive(int enabled, const char *version, const char *connection,
+		       const char *upgrade);
 
 /* Write resp on c in one mg_write (gzip when resp->gzip_ok, not head, and
- * the client accepts it).  The connection closes after it (no keep-alive,
- * as the Flask development server). */
+ * the client accepts it).  Without keep-alive the connection closes after
+ * it (as the Flask development server); with it, it stays open for the
+ * client's next request unless respond_keep_alive says no or the request
+ * came with a body (those close: the app never reads bodies). */
 void respond_send(struct mg_connection *c, const app_response_t *resp,
 		  int head);
 

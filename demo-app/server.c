@@ -79,7 +79,8 @@ static void small_stacks(void)
 	pthread_attr_destroy(&a);
 }
 
-struct mg_context *server_start(const char *listen, long threads, buf_t *err)
+struct mg_context *server_start(const char *listen, long threads, int keep_alive,
+				buf_t *err)
 {
 	buf_t ports;
 	buf_init(&ports);
@@ -87,17 +88,22 @@ struct mg_context *server_start(const char *listen, long threads, buf_t *err)
 		buf_free(&ports);
 		return NULL;
 	}
-	char nthreads[24], queue[24];
+	char nthreads[24], queue[24], idle[24];
 	snprintf(nthreads, sizeof nthreads, "%ld", threads);
+	snprintf(idle, sizeof idle, "%d", SERVER_KEEP_ALIVE_IDLE_MS);
 	snprintf(queue, sizeof queue, "%ld", threads < 64 ? 64 : threads);
 	const char *options[] = {
 		"listening_ports", buf_str(&ports),
 		"num_threads", nthreads,
 		"connection_queue", queue,
 		"listen_backlog", "4096",
-		"enable_keep_alive", "no", /* as the Flask dev server */
+		/* off: as the Flask dev server; respond.c says which in Connection */
+		"enable_keep_alive", keep_alive ? "yes" : "no",
 		"tcp_nodelay", "1",        /* a reply past one segment: no Nagle wait for its tail */
 		"request_timeout_ms", "30000",
+		/* civetweb waits this long for a kept-alive connection's next
+		 * request (request_timeout_ms covers only its first one) */
+		keep_alive ? "keep_alive_timeout_ms" : NULL, idle,
 		NULL,
 	};
 	struct mg_callbacks cb;

@@ -1,5 +1,6 @@
 /* server: the civetweb side of the demo app: options (listen address,
- * worker pool sized for 1000 concurrent users, small thread stacks),
+ * worker pool sized for 1000 concurrent users, small thread stacks,
+ * keep-alive off unless asked for),
  * callbacks, start and stop. */
 #ifndef DEMO_SERVER_H
 #define DEMO_SERVER_H
@@ -8,9 +9,14 @@
 
 struct mg_context;
 
-/* Start serving every path with app_handle; NULL with a one-line reason
- * in err. */
-struct mg_context *server_start(const char *listen, long threads, buf_t *err);
+/* Idle time (ms) after which a kept-alive connection is closed, freeing
+ * its worker thread (--keep-alive only). */
+#define SERVER_KEEP_ALIVE_IDLE_MS 5000
+
+/* Start serving every path with app_handle, with HTTP keep-alive when
+ * keep_alive; NULL with a one-line reason in err. */
+struct mg_context *server_start(const char *listen, long threads, int keep_alive,
+				buf_t *err);
 /* Stop serving (listen: the address given to server_start). */
 void server_stop(struct mg_context *ctx, const char *listen);
 /* The port actually bound (useful with port 0), or -1. */
