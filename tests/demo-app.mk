@@ -1,6 +1,6 @@
 # demo-app tests: cmocka unit tests, the integration test against the real
 # binary, and short real Locust runs with the acceptance profile.
-DEMO_UNIT = route delay scenario metrics config
+DEMO_UNIT = route delay scenario metrics config respond
 DEMO_UNIT_BINS = $(DEMO_UNIT:%=$(O)/tests/unit/test_demo_%)
 DEMO_TEST_PY = /usr/bin/python3
 

@@ -35,6 +35,7 @@ static void test_defaults(void **state)
 	assert_null(c.db);
 	assert_true(c.spike_ratio == 0.02);
 	assert_int_equal(c.leak_cap, 256u << 20);
+	assert_false(c.keep_alive); /* closes after each answer, as Flask's dev server */
 	buf_free(&err);
 }
 
@@ -106,6 +107,42 @@ static void test_errors_one_line(void **state)
 	buf_free(&err);
 }
 
+static void test_keep_alive(void **state)
+{
+	(void)state;
+	demo_config_t c;
+	buf_t err;
+	buf_init(&err);
+	/* alone it means on and takes no value: the next argument stays a flag */
+	assert_int_equal(PARSE(&c, &err, "--keep-alive", "--threads", "8"), 0);
+	assert_true(c.keep_alive);
+	assert_int_equal(c.threads, 8);
+	assert_int_equal(PARSE(&c, &err, "--keep-alive=off"), 0);
+	assert_false(c.keep_alive);
+	assert_int_equal(PARSE(&c, &err, "--keep-alive=YES"), 0);
+	assert_true(c.keep_alive);
+	assert_int_equal(PARSE(&c, &err, "--keep-alive", "on"), -1); /* no value but after '=' */
+	assert_string_equal(buf_str(&err), "unexpected argument \"on\" (see --help)");
+	assert_int_equal(PARSE(&c, &err, "--keep-alive=maybe"), -1);
+	assert_string_equal(buf_str(&err), "--keep-alive: invalid value \"maybe\" (expected on/off, true/false, yes/no or 1/0)");
+
+	setenv("DEMO_APP_KEEP_ALIVE", "1", 1);
+	assert_int_equal(PARSE(&c, &err, "--threads=4"), 0);
+	assert_true(c.keep_alive);
+	assert_int_equal(PARSE(&c, &err, "--keep-alive=false"), 0);
+	assert_false(c.keep_alive); /* the flag wins */
+	setenv("DEMO_APP_KEEP_ALIVE", "no", 1);
+	assert_int_equal(PARSE(&c, &err, "--keep-alive"), 0);
+	assert_true(c.keep_alive);
+	assert_int_equal(PARSE(&c, &err, "--threads=4"), 0);
+	assert_false(c.keep_alive);
+	setenv("DEMO_APP_KEEP_ALIVE", "", 1);
+	assert_int_equal(PARSE(&c, &err, "--threads=4"), -1);
+	assert_string_equal(buf_str(&err), "DEMO_APP_KEEP_ALIVE: invalid value \"\" (expected on/off, true/false, yes/no or 1/0)");
+	unsetenv("DEMO_APP_KEEP_ALIVE");
+	buf_free(&err);
+}
+
 static void test_help_version(void **state)
 {
 	(void)state;
@@ -126,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_both_forms),
 		cmocka_unit_test(test_env_and_precedence),
 		cmocka_unit_test(test_errors_one_line),
+		cmocka_unit_test(test_keep_alive),
 		cmocka_unit_test(test_help_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
