@@ -3,11 +3,14 @@
 
 Every route, status and delay band; 500 parallel /about requests served in
 parallel; every scenario's effect in /metrics (switched at run time through
-the admin API); promtool accepts /metrics; flags and SIGTERM."""
+the admin API); promtool accepts /metrics; flags and SIGTERM; connections
+closed after each answer by default, reused with --keep-alive."""
+import http.client
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -286,17 +289,174 @@ def test_sigint():
     check(app.stop(signal.SIGINT) == 0, "SIGINT: exit 0")
 
 
+# ---- connections: closed after each answer, or kept with --keep-alive ----
+
+def read_answer(sock, head=False, timeout=10):
+    """(status line, {lower-case header: value}, body) of one answer read
+    from sock, delimited by its Content-Length."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        check(chunk, f"answer cut short: {data!r}")
+        data += chunk
+    top, _, body = data.partition(b"\r\n\r\n")
+    lines = top.decode().split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (x.split(":", 1) for x in lines[1:])}
+    want = 0 if head else int(headers["content-length"])
+    while len(body) < want:
+        chunk = sock.recv(65536)
+        check(chunk, "body cut short")
+        body += chunk
+    check(len(body) == want, f"{len(body) - want} bytes past the answer")
+    return lines[0], headers, body
+
+
+def closed_by_server(sock, wait):
+    """True when the server closes sock (EOF) within wait seconds; False
+    when it stays open and silent that long."""
+    sock.settimeout(wait)
+    try:
+        return sock.recv(1) == b""
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def exchange(port, requests):
+    """Send each raw request in turn on one connection, reading its answer;
+    returns the answers and whether the server closed after the last one."""
+    answers = []
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        for req in requests:
+            s.sendall(req)
+            answers.append(read_answer(s, head=req.startswith(b"HEAD")))
+        return answers, closed_by_server(s, 0.5)
+
+
+def test_closes_by_default(app):
+    """Without --keep-alive (Flask's dev server): every answer says close
+    and the server closes, even when the client asked to keep it."""
+    for req in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", app.port), timeout=10) as s:
+            s.sendall(req)
+            status, headers, body = read_answer(s)
+            check(body == b"Hello from Demo App!", f"body {body!r}")
+            check(headers.get("connection") == "close", f"{req!r}: {headers}")
+            check(closed_by_server(s, 5), f"{req!r}: the server closed the connection")
+    conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
+    conn.request("GET", "/")
+    r = conn.getresponse()
+    r.read()
+    check(r.will_close and conn.sock is None, "http.client sees a closing answer")
+    conn.close()
+
+
+def keep_alive_app():
+    """A --keep-alive app (switched on through its environment variable)."""
+    app = App("--threads=8", env={"DEMO_APP_KEEP_ALIVE": "on"})
+    check("keep-alive on" in app.logtext(), "start line says keep-alive on")
+    return app
+
+
+def test_keep_alive_one_connection():
+    """--keep-alive: http.client sends several requests over one TCP
+    connection, which the server leaves open between them."""
+    app = keep_alive_app()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
+        local = None
+        for method, path, want in (("GET", "/", b"Hello from Demo App!"), ("HEAD", "/", b""),
+                                   ("GET", "/healthz", b"ok"), ("GET", "/nope", b"Not Found")):
+            conn.request(method, path)
+            r = conn.getresponse()
+            body = r.read()
+            check(body == want, f"{method} {path}: {body!r}")
+            check(r.getheader("Connection") == "keep-alive" and not r.will_close,
+                  f"{method} {path}: Connection {r.getheader('Connection')}")
+            check(conn.sock is not None, f"{method} {path}: connection kept")
+            local = local or conn.sock.getsockname()
+            check(conn.sock.getsockname() == local, f"{method} {path}: same TCP connection")
+            check(not closed_by_server(conn.sock, 0.3), f"{method} {path}: server kept it open")
+        conn.close()
+        m = app.metrics()
+        check(m.get('http_requests_total{method="GET",route="/",code="200"}') == 1 and
+              m.get('http_requests_total{method="HEAD",route="/",code="200"}') == 1,
+              "each request counted once")
+    finally:
+        check(app.stop() == 0, "exit 0")
+
+
+def test_keep_alive_follows_the_request():
+    """--keep-alive: HTTP/1.0 gets HTTP/1.0 answers and closes unless it
+    asked for keep-alive; Connection: close and requests with a body close."""
+    app = keep_alive_app()
+    try:
+        get10 = b"GET / HTTP/1.0\r\n\r\n"
+        answers, closed = exchange(app.port, [get10])
+        check(answers[0][0] == "HTTP/1.0 200 OK" and answers[0][1]["connection"] == "close" and closed,
+              f"HTTP/1.0: {answers[0][:2]}, closed {closed}")
+        ka10 = b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+        answers, closed = exchange(app.port, [ka10, ka10, get10])
+        check([a[0] for a in answers] == ["HTTP/1.0 200 OK"] * 3, f"{[a[0] for a in answers]}")
+        check([a[1]["connection"] for a in answers] == ["keep-alive", "keep-alive", "close"] and closed,
+              f"HTTP/1.0 keep-alive: {[a[1]['connection'] for a in answers]}, closed {closed}")
+        answers, closed = exchange(app.port, [b"GET / HTTP/1.1\r\n\r\n",
+                                              b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"])
+        check([a[1]["connection"] for a in answers] == ["keep-alive", "close"] and closed,
+              f"Connection: close: {[a[1]['connection'] for a in answers]}, closed {closed}")
+        post = b"POST /admin/scenarios/slow_db?state=off HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+        answers, closed = exchange(app.port, [post])
+        check(answers[0][0] == "HTTP/1.1 200 OK" and answers[0][1]["connection"] == "close" and closed,
+              f"request with a body: {answers[0][:2]}, closed {closed}")
+    finally:
+        check(app.stop() == 0, "exit 0")
+
+
+def test_keep_alive_idle_timeout():
+    """--keep-alive: an idle kept-alive connection is closed after the 5 s
+    idle timeout (civetweb's own default would be 0.5 s), freeing its
+    worker thread; SIGTERM with an idle connection still exits 0."""
+    app = keep_alive_app()
+    try:
+        with socket.create_connection(("127.0.0.1", app.port), timeout=10) as s:
+            s.sendall(b"GET / HTTP/1.1\r\n\r\n")
+            check(read_answer(s)[1]["connection"] == "keep-alive", "kept")
+            start = time.monotonic()
+            closed = closed_by_server(s, 20)
+            idle = time.monotonic() - start
+            check(closed and 3 < idle < 20, f"idle connection closed after {idle:.1f}s")
+        deadline = time.monotonic() + 10
+        while app.metrics()["demo_worker_threads_busy"] != 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(app.metrics()["demo_worker_threads_busy"] == 1, "its worker thread is free again")
+        idle_conn = socket.create_connection(("127.0.0.1", app.port), timeout=10)
+        idle_conn.sendall(b"GET / HTTP/1.1\r\n\r\n")
+        read_answer(idle_conn)
+        start = time.monotonic()
+        code = app.stop()
+        check(code == 0, f"SIGTERM with an idle kept-alive connection: exit {code} "
+              f"after {time.monotonic() - start:.1f}s")
+        idle_conn.close()
+    finally:
+        app.stop()
+
+
 def main():
     tally = Results()
     app = App(*APP_ARGS, env=APP_ENV)
     for fn in (test_seed_routes, test_delay_bands, test_500_parallel_about,
                test_metrics_valid, test_busy_threads_settle, test_admin_api,
                test_latency_spikes, test_memory_leak, test_slow_db, test_poor_cache,
-               test_pool_exhaustion, test_busy_threads_settle, test_metrics_valid):
+               test_pool_exhaustion, test_busy_threads_settle, test_metrics_valid,
+               test_closes_by_default):
         tally.run(fn, app)
     tally.run(lambda: check(app.stop() == 0, "exit code after the run"))
     for fn in (test_scenarios_at_start, test_bad_flags, test_sigterm_with_requests_in_flight,
-               test_sigint):
+               test_sigint, test_keep_alive_one_connection, test_keep_alive_follows_the_request,
+               test_keep_alive_idle_timeout):
         tally.run(fn)
     tally.exit()
 
