@@ -1,12 +1,14 @@
 /* driver: the benchmark's HTTP client (libcurl, one keep-alive connection).
  *
- *   bench-driver URL [--gzip] [--pid PID] [--min N] [--max N]
+ *   bench-driver URL [--gzip] [--fresh] [--pid PID] [--min N] [--max N]
  *                    [--seconds S] [--expect TEXT]
  *
  * GETs URL sequentially (3 warm-up requests first, not counted) until at
  * least --min requests and --seconds have passed, or --max requests.  With
  * --gzip it sends Accept-Encoding: gzip and counts the compressed bytes
- * (it does not inflate them).  With --pid it reads that process's
+ * (it does not inflate them).  With --fresh every request opens a new
+ * connection (what Prometheus does when the server closed the idle one
+ * between scrapes).  With --pid it reads that process's
  * utime+stime from /proc/PID/stat before and after and its RSS after.
  * Prints one line of key=value figures; exits 1 if a request fails, an
  * answer is not 200, or the first plain answer lacks --expect. */
@@ -21,7 +23,7 @@
 
 typedef struct {
 	const char *url, *expect;
-	int gzip, pid;
+	int gzip, fresh, pid;
 	long min, max;
 	double seconds;
 } opts_t;
@@ -99,6 +101,8 @@ static int parse_args(opts_t *o, int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--gzip") == 0)
 			o->gzip = 1;
+		else if (strcmp(a, "--fresh") == 0)
+			o->fresh = 1;
 		else if (strcmp(a, "--pid") == 0 && v)
 			o->pid = atoi(argv[++i]);
 		else if (strcmp(a, "--min") == 0 && v)
@@ -163,7 +167,7 @@ int main(int argc, char **argv)
 {
 	opts_t o;
 	if (parse_args(&o, argc, argv)) {
-		fputs("usage: bench-driver URL [--gzip] [--pid PID] [--min N] [--max N] [--seconds S] [--expect TEXT]\n",
+		fputs("usage: bench-driver URL [--gzip] [--fresh] [--pid PID] [--min N] [--max N] [--seconds S] [--expect TEXT]\n",
 		      stderr);
 		return 2;
 	}
@@ -183,6 +187,7 @@ int main(int argc, char **argv)
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, (long)o.fresh);
 	if (hd)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
 	long n = 0;

@@ -42,7 +42,10 @@ def driver(url, *extra, pid=None, n=MIN_SCRAPES, seconds=SECONDS):
 def exporter_run(standin_port, n):
     """One fresh exporter: idle memory, >= MIN_SCRAPES plain scrapes, then
     gzip scrapes (as many up to 2000 endpoints, so that 2000 sees >= 1000
-    scrapes in all; 100 above, to bound the run time), memory after."""
+    scrapes in all; 100 above, to bound the run time), memory after; then
+    gzip scrapes on a new connection each (civetweb closes an idle
+    connection after 500 ms, so Prometheus scraping every 15 s reconnects
+    every time), and memory after those."""
     port = free_port()
     log = open(os.path.join(BIN, "bench", f"exporter-{n}.log"), "w")
     p = start(pinned([tool("locust_exporter"), f"--locust.uri=http://127.0.0.1:{standin_port}/{n}",
@@ -56,10 +59,13 @@ def exporter_run(standin_port, n):
         plain = driver(base + "/metrics", "--expect", "locust_up 1", pid=p.pid)
         gz = driver(base + "/metrics", "--gzip", pid=p.pid, n=MIN_SCRAPES if n <= 2000 else 100)
         after = proc_status(p.pid)
+        fresh = driver(base + "/metrics", "--gzip", "--fresh", pid=p.pid, n=MIN_SCRAPES if n <= 500 else 100)
+        after_fresh = proc_status(p.pid)
         return {"idle_rss": idle["VmRSS"], "idle_anon": idle["RssAnon"],
                 "rss": after["VmRSS"], "anon": after["RssAnon"], "hwm": after["VmHWM"],
                 "threads": after["Threads"], "scrapes": plain["scrapes"] + gz["scrapes"] + 6,
-                "cpu": plain["cpu_ms"], "cpu_gz": gz["cpu_ms"],
+                "cpu": plain["cpu_ms"], "cpu_gz": gz["cpu_ms"], "cpu_gz_new": fresh["cpu_ms"],
+                "rss_new": after_fresh["VmRSS"], "anon_new": after_fresh["RssAnon"],
                 "p50": plain["median_ms"], "p99": plain["p99_ms"], "bytes": plain["bytes"],
                 "p50_gz": gz["median_ms"], "p99_gz": gz["p99_ms"], "bytes_gz": gz["bytes"]}
     finally:
@@ -86,11 +92,12 @@ def fmt(x, d=3):
 
 def report(res):
     print("\nExporter cost per scrape (CPU = utime+stime from /proc/PID/stat, median of "
-          f"{RUNS} run(s) (1 at 10000 endpoints) of >= {MIN_SCRAPES} scrapes; gz = with Accept-Encoding: gzip):")
+          f"{RUNS} run(s) (1 at 10000 endpoints) of >= {MIN_SCRAPES} scrapes; gz = with Accept-Encoding: gzip; "
+          "gz new conn = the same on a new connection per scrape, as Prometheus scraping every 15 s does):")
     print(table(
-        ["endpoints", "JSON KiB", "CPU ms", "CPU gz ms", "jansson ms", "CPU/jansson",
+        ["endpoints", "JSON KiB", "CPU ms", "CPU gz ms", "gz new conn ms", "jansson ms", "CPU/jansson",
          "Go ms*", "Go/CPU", "us/endpoint"],
-        [[r["n"], fmt(r["json_bytes"] / 1024, 0), fmt(r["cpu"]), fmt(r["cpu_gz"]), fmt(r["decode"]),
+        [[r["n"], fmt(r["json_bytes"] / 1024, 0), fmt(r["cpu"]), fmt(r["cpu_gz"]), fmt(r["cpu_gz_new"]), fmt(r["decode"]),
           fmt(r["cpu"] / r["decode"], 2), fmt(r["go"], 1), fmt(r["go"] / r["cpu"], 1),
           fmt(1000 * r["cpu"] / r["n"], 2)] for r in res]))
     print("\nScrape latency (ms) and bytes on the wire (headers + body):")
@@ -100,11 +107,13 @@ def report(res):
         [[r["n"], fmt(r["direct_p50"]), fmt(r["direct_p99"]), fmt(r["p50"]), fmt(r["p99"]),
           fmt(r["p50"] / r["direct_p50"], 2), fmt(r["p50_gz"]), fmt(r["p99_gz"]), int(r["bytes"]),
           int(r["bytes_gz"]), fmt(r["bytes"] / r["bytes_gz"], 1) + "x"] for r in res]))
-    print("\nMemory (KiB; RSS = VmRSS, private = RssAnon, i.e. without shared-library pages):")
+    print("\nMemory (KiB; RSS = VmRSS, private = RssAnon, i.e. without shared-library pages; "
+          "'new conns' = after the further scrapes on a new connection each):")
     print(table(
-        ["endpoints", "idle RSS", "idle private", "RSS after", "private after", "peak RSS", "scrapes"],
+        ["endpoints", "idle RSS", "idle private", "RSS after", "private after", "peak RSS", "scrapes",
+         "RSS new conns", "private new conns"],
         [[r["n"], int(r["idle_rss"]), int(r["idle_anon"]), int(r["rss"]), int(r["anon"]), int(r["hwm"]),
-          int(r["scrapes"])] for r in res]))
+          int(r["scrapes"]), int(r["rss_new"]), int(r["anon_new"])] for r in res]))
     print("\nIn-process stages (ms, median): decode = json_loadb alone, parse = decode + model, "
           "render = text exposition, gzip = libdeflate level 1:")
     print(table(["endpoints", "decode", "parse", "render", "gzip"],
