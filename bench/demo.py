@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Demo app benchmark (issue 6): wrk against the demo app's `/` beside
 Debian's civetweb serving a static file with the same body, in the same
-run; `/about` and `/products` latency medians against their band midpoints
+run, and the demo app with --keep-alive beside civetweb with keep-alive; `/about` and `/products` latency medians against their band midpoints
 with 1000 connections; memory per idle connection and at 1000 connections.
 Prints figures; never fails on timing.
 
@@ -58,13 +58,14 @@ def demo_options(log_path, timeout=10.0):
     raise RuntimeError("demo-app did not log its civetweb options; see " + log_path)
 
 
-def start_demo():
-    """The demo app, its port and its civetweb options (debug logging adds
-    no per-request line: the app logs per request only at warn and above)."""
+def start_demo(*args, log_name="demo-app.log"):
+    """The demo app (with args), its port and its civetweb options (debug
+    logging adds no per-request line: the app logs per request only at
+    warn and above)."""
     port = free_port()
-    path = os.path.join(tool("bench"), "demo-app.log")
+    path = os.path.join(tool("bench"), log_name)
     log = open(path, "w")
-    p = start([tool("demo-app"), f"--listen=127.0.0.1:{port}", "--seed=1", "--log-level=debug"],
+    p = start([tool("demo-app"), f"--listen=127.0.0.1:{port}", "--seed=1", "--log-level=debug", *args],
               stdout=log, stderr=log)
     if not wait_http(f"http://127.0.0.1:{port}/healthz"):
         raise RuntimeError("demo-app did not start; see " + path)
@@ -164,24 +165,36 @@ def main():
         with open(os.path.join(docroot, "index.txt"), "wb") as f:
             f.write(body)
         same, sport = start_civetweb(docroot, options)
-        ka, kport = start_civetweb(docroot, options, enable_keep_alive="yes")
+        demo_ka, dkport, ka_options = start_demo("--keep-alive", log_name="demo-app-keep-alive.log")
+        # the keep-alive demo app's options: enable_keep_alive=yes and its idle timeout
+        ka, kport = start_civetweb(docroot, ka_options)
         shown = " ".join(f"{k}={v}" for k, v in options.items() if k != "listening_ports")
+        ka_extra = " ".join(f"{k}={v}" for k, v in ka_options.items() if options.get(k) != v
+                            and k != "listening_ports")
         print(f"   wrk -t2, {DURATION} s per run, {RUNS} interleaved round(s), median (min-max over rounds)")
         print(f"   demo app's civetweb options: {shown}")
         print("   'civetweb': Debian's civetweb with exactly these options, serving the body from a file;")
-        print("   'civetweb keep-alive': the same but enable_keep_alive=yes (its best case; the demo app")
-        print("   closes every connection, as the Flask development server)")
-        base, ref, refka = "demo app", "civetweb", "civetweb keep-alive"
+        print(f"   'civetweb keep-alive': the same but {ka_extra}")
+        print("   (its best case; by default the demo app closes every connection, as the Flask")
+        print("   development server); 'demo app keep-alive': the demo app with --keep-alive, whose")
+        print("   options are exactly civetweb keep-alive's")
+        base, ref, refka, baseka = "demo app", "civetweb", "civetweb keep-alive", "demo app keep-alive"
         res = throughput([(base, f"http://127.0.0.1:{dport}/"), (ref, f"http://127.0.0.1:{sport}/index.txt"),
-                          (refka, f"http://127.0.0.1:{kport}/index.txt")])
+                          (refka, f"http://127.0.0.1:{kport}/index.txt"),
+                          (baseka, f"http://127.0.0.1:{dkport}/")])
         print(f"\n`/` ({len(body)}-byte body); demo/this = median of the per-round ratios:")
         print(throughput_table(res, [base, ref, refka], base))
+        print("\nWith keep-alive on both sides:")
+        print(throughput_table(res, [baseka, refka], baseka))
         for conns in (64, 256):
-            ratio = median([d["rps"] / c["rps"] for d, c in zip(res[(base, conns)], res[(ref, conns)])])
-            print(f"   {conns} connections: demo app / civetweb (same options) = {100 * ratio:.0f}%: "
-                  f"target >= 80% {'met' if ratio >= 0.8 else 'MISSED'}")
+            for b, r, what in ((base, ref, "demo app / civetweb (same options)"),
+                               (baseka, refka, "demo app keep-alive / civetweb keep-alive")):
+                ratio = median([d["rps"] / c["rps"] for d, c in zip(res[(b, conns)], res[(r, conns)])])
+                print(f"   {conns} connections: {what} = {100 * ratio:.0f}%: "
+                      f"target >= 80% {'met' if ratio >= 0.8 else 'MISSED'}")
         stop(same)
         stop(ka)
+        stop(demo_ka)
 
         lat = []
         secs = 10 if QUICK else 20
