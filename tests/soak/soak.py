@@ -7,7 +7,12 @@ worker threads) and 50 concurrent scrapers (tests/soak/soak_driver.c):
            (default 2000, spread over the 50 threads; each fetch waits the
            full 1 s timeout, concurrent scrapes share it);
   healthy  a Locust serving a real 2.12.1 master payload: SOAK_HEALTHY_TOTAL
-           scrapes (default 50 x 2000 = 100000).
+           scrapes (default 50 x 2000 = 100000);
+  large    a Locust with 1200 endpoints (the text is ~2.5 MB, above the size
+           the exporter keeps buffers between scrapes, so every scrape
+           allocates and frees them while the 50 scrapers share results):
+           SOAK_LARGE_TOTAL scrapes (default 3000), each checked for the
+           last endpoint's series (the whole text, not a torn one).
 Asserted for each: every scrape HTTP 200 with the right locust_up (and no
 per-request series when down); after the run the exporter's threads
 (/proc/PID/task), open fds (/proc/PID/fd and its own process_open_fds) come
@@ -17,6 +22,7 @@ sanitizer builds, whose allocator quarantine grows by design); the
 exporter's own counters agree (scrape errors by reason "timeout" when hung,
 none when healthy).  Timing is printed, never asserted.
 """
+import json
 import os
 import re
 import subprocess
@@ -31,6 +37,8 @@ from testkit import BUILD, ROOT, Results, http, install_cleanup  # noqa: E402
 THREADS = int(os.environ.get("SOAK_THREADS", "50"))
 HUNG_TOTAL = int(os.environ.get("SOAK_HUNG_TOTAL", "2000"))
 HEALTHY_TOTAL = int(os.environ.get("SOAK_HEALTHY_TOTAL", str(50 * 2000)))
+LARGE_TOTAL = int(os.environ.get("SOAK_LARGE_TOTAL", "3000"))
+LARGE_ENDPOINTS = 1200
 DEADLINE_S = int(os.environ.get("SOAK_DEADLINE_S", "150"))
 SETTLE_S = 20
 MIB = 1 << 20
@@ -97,11 +105,25 @@ def quiesce(pid):
         time.sleep(0.5)
 
 
-def scenario(c, name, locust, total, up, check_rss):
+def large_payload(n):
+    """A Locust 2.x stats document with n endpoints and the aggregate row."""
+    rows = []
+    for i in range(n + 1):
+        rows.append({"method": None if i == n else "GET", "name": "Aggregated" if i == n else "/big/%d" % i,
+                     "num_requests": 1000 + i, "num_failures": i % 7, "avg_response_time": 12.345678901234567 + i,
+                     "min_response_time": 1, "max_response_time": 300.5, "median_response_time": 12,
+                     "current_rps": 3.3333333333333335, "current_fail_per_sec": 0.1, "avg_content_length": 512.25,
+                     "response_time_percentile_0.95": 40, "response_time_percentile_0.99": 90})
+    return json.dumps({"stats": rows, "errors": [], "state": "running", "user_count": 50, "total_rps": 300.5,
+                       "fail_ratio": 0.01, "current_response_time_percentiles": {
+                           "response_time_percentile_0.5": 12, "response_time_percentile_0.95": 40}}).encode()
+
+
+def scenario(c, name, locust, total, up, check_rss, expect=None):
     print("%s: %d scrapes over %d threads against %s" % (name, total, THREADS, locust.uri), flush=True)
     exp = Exporter(locust.uri, args=["--locust.timeout=1s", "--web.max-threads=64", "--log.level=error"])
     try:
-        expect = "\nlocust_up %d\n" % up
+        expect = expect or "\nlocust_up %d\n" % up
         reject = None if up else "\nlocust_requests_num_requests"
         warm = max(THREADS * 2, total // 20)
         ok, out = drive(exp, warm, expect, reject, "warm-up")
@@ -156,6 +178,12 @@ def main():
         scenario(c, "healthy", healthy, HEALTHY_TOTAL, 1, check_rss)
     finally:
         healthy.close()
+    large = Healthy(large_payload(LARGE_ENDPOINTS))
+    try:
+        scenario(c, "large", large, LARGE_TOTAL, 1, check_rss,
+                 expect='name="/big/%d"} ' % (LARGE_ENDPOINTS - 1))
+    finally:
+        large.close()
     return c.finish()
 
 
