@@ -114,8 +114,9 @@ def report(res):
          "RSS new conns", "private new conns"],
         [[r["n"], int(r["idle_rss"]), int(r["idle_anon"]), int(r["rss"]), int(r["anon"]), int(r["hwm"]),
           int(r["scrapes"]), int(r["rss_new"]), int(r["anon_new"])] for r in res]))
-    print("\nIn-process stages (ms, median): decode = json_loadb alone, parse = decode + model, "
-          "render = text exposition, gzip = libdeflate level 1:")
+    print("\nIn-process stages (ms, median): decode = jansson's json_loadb alone (the reference floor), "
+          "parse = the exporter's one-pass decode into the model (jsonread), render = text exposition, "
+          "gzip = libdeflate level 1:")
     print(table(["endpoints", "decode", "parse", "render", "gzip"],
                 [[r["n"], fmt(r["decode"]), fmt(r["parse"]), fmt(r["render"]), fmt(r["gzip"])] for r in res]))
     if len(res) > 1:

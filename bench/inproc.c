@@ -3,8 +3,9 @@
  *
  *   bench-inproc N [--seconds S] [--dump FILE] [--only STAGE]
  *
- * decode   jansson json_loadb + json_decref (the floor the exporter cannot beat)
- * parse    snapshot_parse (decode + the model)
+ * decode   jansson json_loadb + json_decref: the reference floor of issue 6
+ *          (a tree decoder; the exporter no longer uses one)
+ * parse    snapshot_parse: the exporter's one-pass decode into the model
  * render   collector_render of both metric sets plus process_*
  * gzip     httpd_gzip of the rendered text (what Accept-Encoding: gzip adds)
  * proc     procmetrics_render alone (process_* from /proc, part of render)
