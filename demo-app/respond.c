@@ -7,70 +7,20 @@
 
 #include "httpd.h"
 
-static void put_date(buf_t *out, time_t now)
-{
-	struct tm tm;
-	char date[64];
-	if (gmtime_r(&now, &tm) &&
-	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm))
-		buf_printf(out, "Date: %s\r\n", date);
-}
-
 void respond_format(buf_t *out, const char *version, const char *reason,
 		    const app_response_t *resp, const char *body, size_t len,
 		    int zipped, int head, int keep_alive, time_t now)
 {
-	buf_printf(out, "HTTP/%s %d %s\r\nContent-Type: %s\r\n", version,
-		   resp->status, reason, resp->ctype);
-	if (zipped)
-		buf_puts(out, "Content-Encoding: gzip\r\n");
+	httpd_header_t extra[2];
+	size_t n = 0;
 	if (resp->allow)
-		buf_printf(out, "Allow: %s\r\n", resp->allow);
+		extra[n++] = (httpd_header_t){"Allow", resp->allow};
 	if (resp->cache)
-		buf_printf(out, "X-Cache: %s\r\n", resp->cache);
-	buf_printf(out, "Content-Length: %zu\r\n", len);
-	put_date(out, now);
-	buf_puts(out, keep_alive ? "Connection: keep-alive\r\n\r\n"
-				 : "Connection: close\r\n\r\n");
+		extra[n++] = (httpd_header_t){"X-Cache", resp->cache};
+	httpd_head(out, version, resp->status, reason, resp->ctype, zipped, extra, n, len,
+		   keep_alive, now);
 	if (!head)
 		buf_put(out, body, len);
-}
-
-/* Does the comma-separated list hold option, as civetweb's
- * header_has_option sees it?  Items are trimmed of blanks and cut at '=',
- * empty ones are skipped, and an item matches when it is a
- * case-insensitive prefix of option ("keep" counts as keep-alive). */
-static int has_option(const char *list, const char *option)
-{
-	size_t olen = strlen(option);
-	while (*list) {
-		size_t n = strcspn(list, ",");
-		const char *p = list, *end = list + n;
-		list = *end ? end + 1 : end;
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		const char *eq = memchr(p, '=', (size_t)(end - p));
-		if (eq)
-			end = eq;
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		size_t len = (size_t)(end - p);
-		if (len > 0 && len <= olen && strncasecmp(option, p, len) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-int respond_keep_alive(int enabled, const char *version, const char *connection,
-		       const char *upgrade)
-{
-	if (!enabled)
-		return 0;
-	if (!connection)
-		return version && strcmp(version, "1.1") == 0;
-	if (!upgrade && strcasestr(connection, "upgrade"))
-		return 0; /* civetweb: an upgrade to nothing is an error, it closes */
-	return has_option(connection, "keep-alive");
 }
 
 /* Whether civetweb keeps c open after this answer.  Whenever the answer
@@ -82,7 +32,7 @@ static int keep_alive(struct mg_connection *c, const struct mg_request_info *ri)
 	int enabled = opt && strcasecmp(opt, "yes") == 0;
 	if (!enabled)
 		return 0;
-	if (respond_keep_alive(1, ri ? ri->http_version : NULL,
+	if (httpd_keep_alive(1, ri ? ri->http_version : NULL,
 			       mg_get_header(c, "Connection"), mg_get_header(c, "Upgrade")) &&
 	    ri && ri->content_length <= 0 && !mg_get_header(c, "Transfer-Encoding"))
 		return 1;

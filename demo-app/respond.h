@@ -24,20 +24,10 @@ void respond_format(buf_t *out, const char *version, const char *reason,
 		    const app_response_t *resp, const char *body, size_t len,
 		    int zipped, int head, int keep_alive, time_t now);
 
-/* civetweb 1.15's keep-alive rule (its should_keep_alive, checked against
- * the library): never when enable_keep_alive is off; else the request's
- * Connection header decides: kept when one of its comma-separated options
- * is keep-alive (civetweb also takes a prefix such as "keep"), closed when
- * it names an upgrade but no Upgrade header came; without one, HTTP/1.1
- * keeps and HTTP/1.0 closes.  connection, upgrade: the request's
- * Connection and Upgrade headers or NULL. */
-int respond_keep_alive(int enabled, const char *version, const char *connection,
-		       const char *upgrade);
-
 /* Write resp on c in one mg_write (gzip when resp->gzip_ok, not head, and
  * the client accepts it).  Without keep-alive the connection closes after
  * it (as the Flask development server); with it, it stays open for the
- * client's next request unless respond_keep_alive says no or the request
+ * client's next request unless civetweb's rule (httpd_keep_alive) says no or the request
  * came with a body (those close: the app never reads bodies). */
 void respond_send(struct mg_connection *c, const app_response_t *resp,
 		  int head);

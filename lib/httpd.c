@@ -121,42 +121,71 @@ int httpd_gzip(const char *data, size_t len, buf_t *out)
 	return 0;
 }
 
-/* Whether civetweb keeps this connection open after the answer (its own
- * rule: keep-alive enabled, and the request's Connection header lists
- * keep-alive, or there is none and the request is HTTP/1.1). */
-static int keeps_alive(struct mg_connection *c, const struct mg_request_info *ri)
+/* Does the comma-separated list hold option, as civetweb's
+ * header_has_option sees it?  Items are trimmed of blanks and cut at '=',
+ * empty ones are skipped, and an item matches when it is a
+ * case-insensitive prefix of option ("keep" counts as keep-alive). */
+static int has_option(const char *list, const char *option)
 {
-	const char *opt = mg_get_option(mg_get_context(c), "enable_keep_alive");
-	const char *h = mg_get_header(c, "Connection");
-	if (!opt || strcasecmp(opt, "yes") != 0)
-		return 0;
-	if (!h)
-		return ri->http_version && strcmp(ri->http_version, "1.1") == 0;
-	for (const char *p = h; *p;) {
-		p += strspn(p, " \t,");
-		size_t n = strcspn(p, " \t,");
-		if (n == 10 && strncasecmp(p, "keep-alive", 10) == 0)
+	size_t olen = strlen(option);
+	while (*list) {
+		size_t n = strcspn(list, ",");
+		const char *p = list, *end = list + n;
+		list = *end ? end + 1 : end;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		if (eq)
+			end = eq;
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		size_t len = (size_t)(end - p);
+		if (len > 0 && len <= olen && strncasecmp(option, p, len) == 0)
 			return 1;
-		p += n;
 	}
 	return 0;
 }
 
-/* Status line and headers, as civetweb's mg_response_header_* would send
- * them. */
+int httpd_keep_alive(int enabled, const char *version, const char *connection,
+		     const char *upgrade)
+{
+	if (!enabled)
+		return 0;
+	if (!connection)
+		return version && strcmp(version, "1.1") == 0;
+	if (!upgrade && strcasestr(connection, "upgrade"))
+		return 0; /* civetweb: an upgrade to nothing is an error, it closes */
+	return has_option(connection, "keep-alive");
+}
+
+void httpd_head(buf_t *out, const char *version, int status, const char *reason,
+		const char *ctype, int gz, const httpd_header_t *extra, size_t nextra,
+		size_t len, int keep_alive, time_t now)
+{
+	struct tm tm;
+	char date[64];
+	buf_printf(out, "HTTP/%s %d %s\r\nContent-Type: %s\r\n", version, status, reason, ctype);
+	if (gz)
+		buf_puts(out, "Content-Encoding: gzip\r\n");
+	for (size_t i = 0; i < nextra; i++)
+		buf_printf(out, "%s: %s\r\n", extra[i].name, extra[i].value);
+	buf_printf(out, "Content-Length: %zu\r\n", len);
+	if (gmtime_r(&now, &tm) && strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+		buf_printf(out, "Date: %s\r\n", date);
+	buf_puts(out, keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
+}
+
+/* Status line and headers of this connection's answer; the Connection
+ * header says what civetweb will do (its own rule, httpd_keep_alive). */
 static void response_head(buf_t *out, struct mg_connection *c, int status, const char *ctype,
 			  int gz, size_t len)
 {
 	const struct mg_request_info *ri = mg_get_request_info(c);
-	char date[64];
-	struct tm tm;
-	time_t now = time(NULL);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&now, &tm));
-	buf_printf(out, "HTTP/%s %d %s\r\nContent-Type: %s\r\n%sContent-Length: %zu\r\n"
-			"Date: %s\r\nConnection: %s\r\n\r\n",
-		   ri->http_version && strcmp(ri->http_version, "1.0") == 0 ? "1.0" : "1.1", status,
-		   mg_get_response_code_text(c, status), ctype, gz ? "Content-Encoding: gzip\r\n" : "",
-		   len, date, keeps_alive(c, ri) ? "keep-alive" : "close");
+	const char *opt = mg_get_option(mg_get_context(c), "enable_keep_alive");
+	int keep = httpd_keep_alive(opt && strcasecmp(opt, "yes") == 0, ri->http_version,
+				    mg_get_header(c, "Connection"), mg_get_header(c, "Upgrade"));
+	httpd_head(out, ri->http_version && strcmp(ri->http_version, "1.0") == 0 ? "1.0" : "1.1",
+		   status, mg_get_response_code_text(c, status), ctype, gz, NULL, 0, len, keep, time(NULL));
 }
 
 /* Answers up to this size go out in one write: civetweb writes every

@@ -4,6 +4,7 @@
 #define LE_HTTPD_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -21,6 +22,30 @@ int httpd_accepts_gzip(struct mg_connection *c);
 
 /* gzip `len` bytes of `data` into `out` (reset first); 0 on success. */
 int httpd_gzip(const char *data, size_t len, buf_t *out);
+
+/* civetweb 1.15's keep-alive rule (its should_keep_alive, checked against
+ * the library): never when enable_keep_alive is off; else the request's
+ * Connection header decides: kept when one of its comma-separated options
+ * is keep-alive (civetweb also takes a prefix such as "keep"), closed when
+ * it names an upgrade but no Upgrade header came; without one, HTTP/1.1
+ * keeps and HTTP/1.0 closes.  connection, upgrade: the request's
+ * Connection and Upgrade headers or NULL. */
+int httpd_keep_alive(int enabled, const char *version, const char *connection,
+		     const char *upgrade);
+
+/* A header line beyond the ones httpd_head always writes. */
+typedef struct {
+	const char *name, *value;
+} httpd_header_t;
+
+/* Append the status line ("HTTP/<version> <status> <reason>") and the
+ * headers of an answer, as civetweb's mg_response_header_* would send them:
+ * Content-Type, Content-Encoding: gzip when gz, the extra ones in order,
+ * Content-Length: len, Date: now, Connection: keep-alive or close, and the
+ * blank line. */
+void httpd_head(buf_t *out, const char *version, int status, const char *reason,
+		const char *ctype, int gz, const httpd_header_t *extra, size_t nextra,
+		size_t len, int keep_alive, time_t now);
 
 /* Send a complete response.  When gzip_scratch is non-NULL and the client
  * accepts gzip, the body is compressed into it first. */

@@ -1,5 +1,5 @@
 /* Unit tests: the demo app's one-send HTTP answer (respond_format) and its
- * keep-alive decision (respond_keep_alive, civetweb 1.15's rule). */
+ * keep-alive decision (httpd_keep_alive in lib/httpd.c, civetweb 1.15's rule). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "httpd.h"
 #include "respond.h"
 
 #define NOW ((time_t)1700000000) /* Tue, 14 Nov 2023 22:13:20 GMT */
@@ -90,27 +91,27 @@ static void test_keep_alive_rule(void **state)
 {
 	(void)state;
 	/* off: never, whatever the client asks */
-	assert_false(respond_keep_alive(0, "1.1", NULL, NULL));
-	assert_false(respond_keep_alive(0, "1.0", "keep-alive", NULL));
+	assert_false(httpd_keep_alive(0, "1.1", NULL, NULL));
+	assert_false(httpd_keep_alive(0, "1.0", "keep-alive", NULL));
 	/* no Connection header: the version's default */
-	assert_true(respond_keep_alive(1, "1.1", NULL, NULL));
-	assert_false(respond_keep_alive(1, "1.0", NULL, NULL));
-	assert_false(respond_keep_alive(1, NULL, NULL, NULL));
+	assert_true(httpd_keep_alive(1, "1.1", NULL, NULL));
+	assert_false(httpd_keep_alive(1, "1.0", NULL, NULL));
+	assert_false(httpd_keep_alive(1, NULL, NULL, NULL));
 	/* the header decides, in either version */
-	assert_true(respond_keep_alive(1, "1.0", "keep-alive", NULL));
-	assert_true(respond_keep_alive(1, "1.0", "Keep-Alive", NULL));
-	assert_false(respond_keep_alive(1, "1.1", "close", NULL));
-	assert_false(respond_keep_alive(1, "1.1", "", NULL));
-	assert_true(respond_keep_alive(1, "1.1", "TE, keep-alive", NULL));
-	assert_true(respond_keep_alive(1, "1.1", "foo,keep-alive ", NULL));
-	assert_true(respond_keep_alive(1, "1.1", " keep-alive=1", NULL));
-	assert_false(respond_keep_alive(1, "1.1", "keep-alivex", NULL));
-	assert_false(respond_keep_alive(1, "1.1", " , ,", NULL));
+	assert_true(httpd_keep_alive(1, "1.0", "keep-alive", NULL));
+	assert_true(httpd_keep_alive(1, "1.0", "Keep-Alive", NULL));
+	assert_false(httpd_keep_alive(1, "1.1", "close", NULL));
+	assert_false(httpd_keep_alive(1, "1.1", "", NULL));
+	assert_true(httpd_keep_alive(1, "1.1", "TE, keep-alive", NULL));
+	assert_true(httpd_keep_alive(1, "1.1", "foo,keep-alive ", NULL));
+	assert_true(httpd_keep_alive(1, "1.1", " keep-alive=1", NULL));
+	assert_false(httpd_keep_alive(1, "1.1", "keep-alivex", NULL));
+	assert_false(httpd_keep_alive(1, "1.1", " , ,", NULL));
 	/* civetweb's prefix match */
-	assert_true(respond_keep_alive(1, "1.1", "x, keep", NULL));
+	assert_true(httpd_keep_alive(1, "1.1", "x, keep", NULL));
 	/* an upgrade without an Upgrade header closes; with one it does not */
-	assert_false(respond_keep_alive(1, "1.1", "keep-alive, Upgrade", NULL));
-	assert_true(respond_keep_alive(1, "1.1", "keep-alive, Upgrade", "h2c"));
+	assert_false(httpd_keep_alive(1, "1.1", "keep-alive, Upgrade", NULL));
+	assert_true(httpd_keep_alive(1, "1.1", "keep-alive, Upgrade", "h2c"));
 }
 
 int main(void)
