@@ -451,7 +451,7 @@ int jr_item(jreader_t *r, int *n)
 int jr_skip(jreader_t *r)
 {
 	unsigned char is_obj[JR_MAX_DEPTH / 8 + 1];
-	int base = r->depth, level = 0;
+	int level = 0;
 	jstr_t key;
 	for (;;) {
 		jtype_t t = jr_type(r);
@@ -499,10 +499,8 @@ int jr_skip(jreader_t *r)
 				break;
 			level--;
 		}
-		if (level == 0) {
-			(void)base;
+		if (level == 0)
 			return 0;
-		}
 	}
 }
 

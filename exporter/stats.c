@@ -373,6 +373,7 @@ typedef struct {
 	snapshot_t *s;
 	buf_t *detail;
 	int schema_bad; /* detail holds the first schema problem */
+	jtype_t wrong;  /* the type of the last value read_* passed over */
 	qkeys_t qk;
 	int has_stats, has_state, has_dict;
 	double legacy[4]; /* current_response_time_percentile_1/_2/_50/_95 */
@@ -410,8 +411,8 @@ static const char *key_text(parse_t *c, const jstr_t *k, size_t *len)
 	return k->escaped ? keep(c, k, len) : k->raw;
 }
 
-/* The next value as a number, null as NAN; -1 (value left unread) for
- * another type. */
+/* The next value as a number, null as NAN; -1 (the value passed over)
+ * for another type. */
 static int read_num(parse_t *c, double *out)
 {
 	switch (jr_type(&c->r)) {
@@ -423,12 +424,14 @@ static int read_num(parse_t *c, double *out)
 		jr_literal(&c->r);
 		return 0;
 	default:
+		c->wrong = jr_type(&c->r);
+		jr_skip(&c->r);
 		return -1;
 	}
 }
 
-/* The next value as a kept string (null as "" when allowed); -1 (value
- * left unread) for another type. */
+/* The next value as a kept string (null as "" when allowed); -1 (the
+ * value passed over) for another type. */
 static int read_str(parse_t *c, const char **out, size_t *len, int null_ok)
 {
 	jstr_t js;
@@ -439,8 +442,11 @@ static int read_str(parse_t *c, const char **out, size_t *len, int null_ok)
 		jr_literal(&c->r);
 		return 0;
 	}
-	if (t != JT_STRING)
+	if (t != JT_STRING) {
+		c->wrong = t;
+		jr_skip(&c->r);
 		return -1;
+	}
 	if (jr_string(&c->r, &js) == 0)
 		*out = keep(c, &js, len);
 	return 0;
@@ -463,7 +469,8 @@ static int first_time(parse_t *c, uint32_t *seen, int bit)
 /* Bits of the row keys: row_fields indexes, then these, then quantile slots. */
 enum { B_NAME = NROW_FIELDS, B_METHOD, B_P90, B_P99, B_PCT };
 
-/* One member of a stats row; -1 when its value has the wrong type. */
+/* One member of a stats row; -1 when its value has the wrong type (and
+ * was passed over). */
 static int row_value(parse_t *c, stat_row_t *r, const char *key, size_t len, uint32_t *seen, int *have)
 {
 	int k = row_key(key, len), slot;
@@ -480,8 +487,10 @@ static int row_value(parse_t *c, stat_row_t *r, const char *key, size_t len, uin
 		return read_str(c, &r->method, &r->method_len, 1);
 	case K_P90:
 	case K_P99:
-		if (!first_time(c, seen, k == K_P90 ? B_P90 : B_P99) || read_num(c, &d))
-			return c->r.err ? 0 : -1;
+		if (!first_time(c, seen, k == K_P90 ? B_P90 : B_P99))
+			return 0;
+		if (read_num(c, &d))
+			return -1;
 		add_quantile(r->pct, &r->npct, k == K_P90 ? 0.9 : 0.99, d);
 		if (k == K_P90)
 			c->s->legacy_escaping = 1;
@@ -490,16 +499,20 @@ static int row_value(parse_t *c, stat_row_t *r, const char *key, size_t len, uin
 		slot = pct_key(&c->qk, key, len, &q);
 		if (slot < 0)
 			return jr_skip(&c->r), 0; /* not a quantile: ignored */
-		if (!first_time(c, seen, slot < QKEY_CACHE ? B_PCT + slot : -1) || read_num(c, &d))
-			return c->r.err ? 0 : -1;
+		if (!first_time(c, seen, slot < QKEY_CACHE ? B_PCT + slot : -1))
+			return 0;
+		if (read_num(c, &d))
+			return -1;
 		add_quantile(r->pct, &r->npct, q, d);
 		return 0;
 	case K_OTHER:
 		jr_skip(&c->r);
 		return 0;
 	default:
-		if (!first_time(c, seen, k) || read_num(c, (double *)((char *)r + row_fields[k].off)))
-			return c->r.err ? 0 : -1;
+		if (!first_time(c, seen, k))
+			return 0;
+		if (read_num(c, (double *)((char *)r + row_fields[k].off)))
+			return -1;
 		if (k == 0)
 			*have |= 2;
 		return 0;
@@ -520,11 +533,9 @@ static void parse_row(parse_t *c, stat_row_t *r, size_t idx)
 	while (jr_member(&c->r, &n, &jk) == 1) {
 		size_t kl;
 		const char *key = key_text(c, &jk, &kl);
-		if (row_value(c, r, key, kl, &seen, &have)) {
+		if (row_value(c, r, key, kl, &seen, &have))
 			schema(c, "stats[%zu].%.*s has the wrong type (%s)", idx, (int)kl, key,
-			       jtype_names[jr_type(&c->r)]);
-			jr_skip(&c->r);
-		}
+			       jtype_names[c->wrong]);
 	}
 	if (have != 3 || isnan(r->num_requests))
 		schema(c, "stats[%zu] lacks name or num_requests", idx);
@@ -563,7 +574,7 @@ typedef struct {
 
 /* One object of fields f[0..nf): numbers into num[], strings into
  * str[]/len[]; got[i] is 1 when read, -1 when of the wrong type (or a
- * string field's null when !null_ok[i]). */
+ * string field's null when !null_ok[i]; passed over). */
 static void parse_fields(parse_t *c, const objfield_t *f, int nf, double *num, const char **str,
 			 size_t *len, int *got, unsigned null_ok)
 {
@@ -586,8 +597,6 @@ static void parse_fields(parse_t *c, const objfield_t *f, int nf, double *num, c
 			return;
 		int rc = f[i].number ? read_num(c, &num[i]) : read_str(c, &str[i], &len[i], null_ok >> i & 1);
 		got[i] = rc ? -1 : 1;
-		if (rc)
-			jr_skip(&c->r);
 	}
 }
 
@@ -688,7 +697,6 @@ static void parse_current_dict(parse_t *c)
 			jr_skip(&c->r);
 		} else if (read_num(c, &d)) {
 			schema(c, "current_response_time_percentiles.%.*s is not a number", (int)kl, key);
-			jr_skip(&c->r);
 		} else {
 			add_quantile(c->s->cur_pct, &c->s->ncur_pct, q, d);
 		}
@@ -746,8 +754,6 @@ static void top_value(parse_t *c, int k, const char *key, size_t kl)
 	case T_DICT: parse_current_dict(c); return;
 	case T_STATE:
 		c->has_state = read_str(c, &s->state_str, &sl, 0) == 0;
-		if (!c->has_state)
-			jr_skip(&c->r);
 		return;
 	case T_OTHER:
 		jr_skip(&c->r);
@@ -756,11 +762,8 @@ static void top_value(parse_t *c, int k, const char *key, size_t kl)
 		if (k >= T_LEGACY) {
 			int i = k - T_LEGACY;
 			c->legacy_seen[i] = read_num(c, &c->legacy[i]) ? -1 : 1;
-			if (c->legacy_seen[i] < 0)
-				jr_skip(&c->r);
 		} else if (read_num(c, (double *)((char *)s + top_fields[k].off))) {
 			schema(c, "%.*s is not a number", (int)kl, key);
-			jr_skip(&c->r);
 		}
 	}
 }
