@@ -13,7 +13,7 @@ $(O)/bench-driver: $(O)/bench/driver.o $(O)/lib/buf.o
 	$(CC) $(LDFLAGS_COMMON) $(LDFLAGS) -o $@ $^ $(call pkg_libs,libcurl)
 
 $(O)/bench-inproc: $(O)/bench/inproc.o $(O)/bench/payload.o $(O)/exporter/stats.o \
-		$(O)/exporter/jsonread.o $(O)/exporter/collector.o $(O)/exporter/reason.o $(LIB_OBJ)
+		$(O)/exporter/collector.o $(O)/exporter/reason.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS_COMMON) $(LDFLAGS) -o $@ $^ $(EXPORTER_LIBS) $(call pkg_libs,jansson)
 
 $(O)/bench-fmtcheck: $(O)/bench/fmtcheck.o $(O)/lib/expo.o $(O)/lib/buf.o

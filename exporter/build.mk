@@ -1,6 +1,6 @@
 # locust_exporter: the exporter program.
-EXPORTER_PKGS = civetweb libcurl
-EXPORTER_SRC = exporter/config.c exporter/client.c exporter/jsonread.c exporter/stats.c exporter/collector.c \
+EXPORTER_PKGS = civetweb libcurl jansson
+EXPORTER_SRC = exporter/config.c exporter/client.c exporter/stats.c exporter/collector.c \
 	exporter/scrape.c exporter/server.c exporter/reason.c exporter/csvsource.c exporter/probe.c
 # The exporter's own endpoint: --web.config.file (YAML), basic auth, TLS.
 EXPORTER_PKGS += yaml-0.1 libcrypt openssl

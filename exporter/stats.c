@@ -1,21 +1,20 @@
 /* stats: Locust JSON -> snapshot model (see stats.h).
  *
- * The document is read once, front to back, with jsonread: each object's
- * keys are dispatched by name as they come and values land straight in the
- * model; no tree is built.  Strings the model keeps are decoded into the
- * snapshot's arena.  A schema problem is remembered (the first one is
- * reported) and the reader goes on to the end, so that a document that is
- * also malformed further on is reported as malformed, as a tree parser
- * would. */
+ * jansson decodes the document (json_loadb) into a tree taken from the
+ * snapshot's own arena; then each object is walked once and its keys
+ * dispatched by name, so a row costs one pass over its fields and no hash
+ * lookups.  The model's strings point into the tree, which lives until the
+ * next parse. */
 #include "stats.h"
 
 #include <math.h>
-#include <stdarg.h>
-#include <stdint.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonread.h"
+#include "expo.h"
 
 const char *const lstate_names[ST__COUNT] = {
 	"ready", "spawning", "running", "cleanup", "stopping", "stopped", "missing",
@@ -33,11 +32,26 @@ lstate_t lstate_parse(const char *s)
 	return ST_UNKNOWN;
 }
 
-/* ---- the snapshot's strings ----------------------------------------------
- * Names, methods, errors, ids and the state, decoded and NUL-terminated, in
- * a bump arena that is rewound (not freed) by the next parse.  Under
- * AddressSanitizer every string gets a chunk of its own, so reading past a
- * string's end is caught. */
+/* ---- jansson's memory -------------------------------------------------------
+ * A 2000-endpoint document is ~100k small jansson allocations; malloc and
+ * free of each cost about a fifth of the decode.  Instead json_loadb takes
+ * them from the snapshot's bump arena, and the tree is dropped by
+ * rewinding the arena, never by json_decref.  jansson's allocator is
+ * process-wide, so the decode state is only live on the thread that
+ * parses, for the duration of json_loadb (a thread-local pointer): other
+ * threads and other jansson users keep plain malloc/free, and concurrent
+ * /probe parses each use their own snapshot's arena.
+ *
+ * Every allocation of a decode counts against the snapshot's max_decode
+ * (rounded up to the arena's alignment; frees are not subtracted, jansson
+ * frees little while it parses), so a document whose tree would outgrow
+ * the budget fails inside jansson as out of memory, at a size known in
+ * advance whatever the document's shape: a tree is 5-70 times the JSON it
+ * comes from (an empty object costs ~200 bytes of tree for 3 of JSON).
+ *
+ * Under AddressSanitizer the arena would hide jansson's out-of-bounds
+ * accesses inside a chunk, so sanitizer and fuzz builds use plain malloc
+ * (and json_decref); the count is the same. */
 #if defined(__SANITIZE_ADDRESS__)
 #define ARENA_ENABLED 0
 #elif defined(__has_feature)
@@ -49,24 +63,36 @@ lstate_t lstate_parse(const char *s)
 #define ARENA_ENABLED 1
 #endif
 
-#define ARENA_FIRST (16 * 1024)
+#define ARENA_ALIGN alignof(max_align_t)
+#define ARENA_FIRST (64 * 1024)
 
 typedef struct chunk {
 	struct chunk *next;
 	size_t cap, used;
-	char data[];
+	alignas(max_align_t) char data[];
 } chunk_t;
 
 typedef struct {
 	chunk_t *head; /* newest chunk first */
-	size_t total;  /* bytes handed out since the last rewind */
+	keep_t keep;   /* what the last parses needed: how much to keep */
 } arena_t;
 
-static char *arena_alloc(arena_t *a, size_t n)
+/* One decode in progress on this thread. */
+typedef struct {
+	arena_t *arena; /* NULL: plain malloc */
+	size_t used;    /* bytes handed out (rounded), the budget's count */
+	size_t limit;   /* 0: none */
+	int over;       /* an allocation was refused for the budget */
+} decode_t;
+
+static _Thread_local decode_t *live;
+static pthread_once_t alloc_once = PTHREAD_ONCE_INIT;
+
+static void *chunk_alloc(arena_t *a, size_t n)
 {
 	chunk_t *c = a->head;
-	if (!ARENA_ENABLED || !c || c->cap - c->used < n) {
-		size_t cap = c && ARENA_ENABLED ? c->cap * 2 : ARENA_ENABLED ? ARENA_FIRST : n;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = c ? c->cap * 2 : ARENA_FIRST;
 		if (cap < n)
 			cap = n;
 		chunk_t *nc = malloc(sizeof *nc + cap);
@@ -77,10 +103,38 @@ static char *arena_alloc(arena_t *a, size_t n)
 		nc->used = 0;
 		a->head = c = nc;
 	}
-	char *p = c->data + c->used;
+	void *p = c->data + c->used;
 	c->used += n;
-	a->total += n;
 	return p;
+}
+
+static void *decode_malloc(size_t n)
+{
+	decode_t *d = live;
+	if (!d)
+		return malloc(n);
+	n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if (d->limit && (n > d->limit || d->used > d->limit - n)) {
+		d->over = 1;
+		return NULL;
+	}
+	d->used += n;
+	return d->arena ? chunk_alloc(d->arena, n) : malloc(n);
+}
+
+static void decode_free(void *p)
+{
+	decode_t *d = live;
+	if (d && d->arena)
+		for (chunk_t *c = d->arena->head; c; c = c->next)
+			if ((char *)p >= c->data && (char *)p < c->data + c->cap)
+				return; /* reclaimed by the next rewind */
+	free(p);
+}
+
+static void alloc_setup(void)
+{
+	json_set_alloc_funcs(decode_malloc, decode_free);
 }
 
 static void arena_drop(arena_t *a)
@@ -92,24 +146,24 @@ static void arena_drop(arena_t *a)
 	}
 }
 
-/* Forget the strings.  Several chunks become one that holds them all, so
- * the next parse of a similar document takes one chunk and no malloc. */
+/* Forget the tree.  The memory stays for the next parse, as one chunk
+ * holding what this parse took (so a similar document takes no malloc and
+ * touches no fresh page), unless it is more than recent parses need. */
 static void arena_rewind(arena_t *a)
 {
-	if (!ARENA_ENABLED || (a->head && a->head->next)) {
-		size_t need = a->total;
+	size_t total = 0, n = 0;
+	for (chunk_t *c = a->head; c; c = c->next, n++)
+		total += c->used;
+	size_t keep = keep_note(&a->keep, total);
+	if (n > 1 || (a->head && a->head->cap > keep)) {
 		arena_drop(a);
-		if (ARENA_ENABLED) {
-			a->head = malloc(sizeof *a->head + need);
-			if (a->head) {
-				a->head->next = NULL;
-				a->head->cap = need;
-			}
+		if (total > 0 && (a->head = malloc(sizeof *a->head + total)) != NULL) {
+			a->head->next = NULL;
+			a->head->cap = total;
 		}
 	}
 	if (a->head)
 		a->head->used = 0;
-	a->total = 0;
 }
 
 static void arena_destroy(arena_t *a)
@@ -127,21 +181,21 @@ void snapshot_init(snapshot_t *s)
 
 void snapshot_reset(snapshot_t *s)
 {
-	arena_t *arena = s->arena;
-	if (arena)
-		arena_rewind(arena);
-	stat_row_t *rows = s->rows;
-	error_row_t *errors = s->errors;
-	worker_row_t *workers = s->workers;
-	size_t rc = s->rows_cap, ec = s->errors_cap, wc = s->workers_cap;
+	if (s->root && s->arena)
+		arena_rewind(s->arena);
+	else if (s->root)
+		json_decref(s->root);
+	snapshot_t keep = *s;
 	memset(s, 0, sizeof *s);
-	s->rows = rows;
-	s->rows_cap = rc;
-	s->errors = errors;
-	s->errors_cap = ec;
-	s->workers = workers;
-	s->workers_cap = wc;
-	s->arena = arena;
+	s->rows = keep.rows;
+	s->rows_cap = keep.rows_cap;
+	s->errors = keep.errors;
+	s->errors_cap = keep.errors_cap;
+	s->workers = keep.workers;
+	s->workers_cap = keep.workers_cap;
+	s->arena = keep.arena;
+	s->max_decode = keep.max_decode;
+	s->max_rows = keep.max_rows;
 }
 
 void snapshot_free(snapshot_t *s)
@@ -174,6 +228,54 @@ int snapshot_reserve(snapshot_t *s, size_t rows, size_t errors)
 {
 	return reserve((void **)&s->rows, &s->rows_cap, rows ? rows : 1, sizeof *s->rows) ||
 	       reserve((void **)&s->errors, &s->errors_cap, errors ? errors : 1, sizeof *s->errors);
+}
+
+/* A number, or null (NAN); -1 for any other type. */
+static int num(const json_t *v, double *out)
+{
+	if (json_is_integer(v))
+		*out = (double)json_integer_value(v);
+	else if (json_is_real(v))
+		*out = json_real_value(v);
+	else if (json_is_null(v))
+		*out = NAN;
+	else
+		return -1;
+	return 0;
+}
+
+/* A string (with its length), or null (""); -1 for any other type.  A
+ * \u0000 (read thanks to JSON_ALLOW_NUL) becomes '?' in place, as the CSV
+ * source does, so that the model's strings end at their NUL and equal
+ * label values are equal strings. */
+static int str(const json_t *v, const char **out, size_t *len)
+{
+	if (json_is_string(v)) {
+		*out = json_string_value(v);
+		*len = json_string_length(v);
+		if (memchr(*out, '\0', *len))
+			expo_utf8_scrub((char *)*out, *len); /* the tree is ours */
+	} else if (json_is_null(v)) {
+		*out = "";
+		*len = 0;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse the <p> of "<prefix><p>" as a quantile in (0,1); -1 if not. */
+static int quantile_suffix(const char *key, const char *prefix, double *q)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(key, prefix, pl) != 0)
+		return -1;
+	char *end;
+	double v = strtod(key + pl, &end);
+	if (end == key + pl || *end || !(v > 0 && v < 1))
+		return -1;
+	*q = v;
+	return 0;
 }
 
 /* Insert (q, ms) keeping pct sorted by q; a repeated q is replaced. */
@@ -236,23 +338,7 @@ static int row_key(const char *key, size_t len)
 	return K_OTHER;
 }
 
-/* The quantile written in p[0..len) ("0.95"), if it is a number in (0,1). */
-static int quantile_of(const char *p, size_t len, double *q)
-{
-	char text[32], *end;
-	if (len == 0 || len >= sizeof text)
-		return -1;
-	memcpy(text, p, len);
-	text[len] = '\0';
-	double v = strtod(text, &end);
-	if (*end || !(v > 0 && v < 1))
-		return -1;
-	*q = v;
-	return 0;
-}
-
-/* Quantile keys seen in this parse ("0.95" -> 0.95), to skip strtod; a
- * key's slot here is also its bit for duplicate detection. */
+/* Quantile keys seen in this parse ("0.95" -> 0.95), to skip strtod. */
 #define QKEY_CACHE 8
 #define QKEY_MAX 16
 typedef struct {
@@ -260,8 +346,8 @@ typedef struct {
 	struct { char text[QKEY_MAX]; size_t len; double q; } e[QKEY_CACHE];
 } qkeys_t;
 
-/* The quantile of a "response_time_percentile_<p>" key: its cache slot
- * (QKEY_CACHE when not cached), -1 if <p> is not a number in (0,1). */
+/* The quantile of a "response_time_percentile_<p>" key; -1 if <p> is
+ * not a number in (0,1). */
 static int pct_key(qkeys_t *c, const char *key, size_t len, double *q)
 {
 	const char *p = key + PCT_PREFIX_LEN;
@@ -269,16 +355,16 @@ static int pct_key(qkeys_t *c, const char *key, size_t len, double *q)
 	for (int i = 0; i < c->n; i++)
 		if (c->e[i].len == pl && memcmp(c->e[i].text, p, pl) == 0) {
 			*q = c->e[i].q;
-			return i;
+			return 0;
 		}
-	if (quantile_of(p, pl, q))
+	if (quantile_suffix(key, PCT_PREFIX, q))
 		return -1;
-	if (c->n == QKEY_CACHE || pl >= QKEY_MAX)
-		return QKEY_CACHE;
-	memcpy(c->e[c->n].text, p, pl);
-	c->e[c->n].len = pl;
-	c->e[c->n].q = *q;
-	return c->n++;
+	if (c->n < QKEY_CACHE && pl < QKEY_MAX) {
+		memcpy(c->e[c->n].text, p, pl);
+		c->e[c->n].len = pl;
+		c->e[c->n++].q = *q;
+	}
+	return 0;
 }
 
 static void row_defaults(stat_row_t *r)
@@ -287,9 +373,167 @@ static void row_defaults(stat_row_t *r)
 		*(double *)((char *)r + row_fields[i].off) = NAN;
 	r->method = "";
 	r->method_len = 0;
-	r->name = NULL;
-	r->name_len = 0;
 	r->npct = 0;
+}
+
+/* One key of a row; -1 when its value has the wrong type. */
+static int row_value(snapshot_t *s, qkeys_t *qk, stat_row_t *r, const char *key, json_t *v, int *have)
+{
+	size_t len = strlen(key);
+	int k = row_key(key, len);
+	double d, q;
+	switch (k) {
+	case K_NAME:
+		if (!json_is_string(v))
+			return -1;
+		*have |= 1;
+		return str(v, &r->name, &r->name_len);
+	case K_METHOD:
+		return str(v, &r->method, &r->method_len);
+	case K_P90:
+		if (num(v, &d))
+			return -1;
+		add_quantile(r->pct, &r->npct, 0.9, d);
+		s->legacy_escaping = 1;
+		return 0;
+	case K_P99:
+		if (num(v, &d))
+			return -1;
+		add_quantile(r->pct, &r->npct, 0.99, d);
+		return 0;
+	case K_PCT:
+		if (pct_key(qk, key, len, &q))
+			return 0; /* not a quantile: ignored */
+		if (num(v, &d))
+			return -1;
+		add_quantile(r->pct, &r->npct, q, d);
+		return 0;
+	case K_OTHER:
+		return 0;
+	default:
+		if (num(v, (double *)((char *)r + row_fields[k].off)))
+			return -1;
+		if (k == 0)
+			*have |= 2;
+		return 0;
+	}
+}
+
+static int parse_row(snapshot_t *s, qkeys_t *qk, json_t *obj, stat_row_t *r, buf_t *detail, size_t idx)
+{
+	const char *key;
+	json_t *v;
+	int have = 0;
+	row_defaults(r);
+	if (!json_is_object(obj)) {
+		buf_printf(detail, "stats[%zu] is not an object", idx);
+		return -1;
+	}
+	json_object_foreach(obj, key, v) {
+		if (row_value(s, qk, r, key, v, &have))
+			goto bad;
+	}
+	if (have != 3 || isnan(r->num_requests)) {
+		buf_printf(detail, "stats[%zu] lacks name or num_requests", idx);
+		return -1;
+	}
+	if (isnan(r->num_failures))
+		r->num_failures = 0;
+	return 0;
+bad:
+	buf_printf(detail, "stats[%zu].%s has the wrong type (%s)", idx, key,
+		   json_is_string(v) ? "string" : json_is_object(v) ? "object" :
+		   json_is_array(v) ? "array" : json_is_boolean(v) ? "boolean" : "number");
+	return -1;
+}
+
+static int parse_stats(snapshot_t *s, json_t *arr, buf_t *detail)
+{
+	size_t n = json_array_size(arr);
+	if (reserve((void **)&s->rows, &s->rows_cap, n ? n : 1, sizeof *s->rows)) {
+		buf_puts(detail, "out of memory");
+		return -1;
+	}
+	qkeys_t qk = {0};
+	for (size_t i = 0; i < n; i++)
+		if (parse_row(s, &qk, json_array_get(arr, i), &s->rows[i], detail, i))
+			return -1;
+	s->nrows = n;
+	/* The aggregate row is the last one ("Total" before Locust 0.13); a
+	 * user request may itself be named "Aggregated", so trust position. */
+	if (n > 0) {
+		stat_row_t *last = &s->rows[n - 1];
+		if (strcmp(last->name, "Aggregated") == 0 || strcmp(last->name, "Total") == 0) {
+			s->total = *last;
+			s->has_total = 1;
+			s->nrows = n - 1;
+		}
+	}
+	return 0;
+}
+
+/* "occurrences", or the "occurences" spelling of Locust before 1.0. */
+static json_t *occurrences_of(json_t *o)
+{
+	json_t *v = json_object_get(o, "occurrences");
+	return v ? v : json_object_get(o, "occurences");
+}
+
+static int parse_errors(snapshot_t *s, json_t *arr, buf_t *detail)
+{
+	size_t n = json_array_size(arr);
+	if (reserve((void **)&s->errors, &s->errors_cap, n ? n : 1, sizeof *s->errors)) {
+		buf_puts(detail, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(arr, i);
+		error_row_t *e = &s->errors[i];
+		if (!json_is_object(o) ||
+		    str(json_object_get(o, "method"), &e->method, &e->method_len) ||
+		    !json_is_string(json_object_get(o, "name")) ||
+		    !json_is_string(json_object_get(o, "error")) ||
+		    num(occurrences_of(o), &e->occurrences) ||
+		    isnan(e->occurrences)) {
+			buf_printf(detail, "errors[%zu] is not {method, name, error, occurrences}", i);
+			return -1;
+		}
+		str(json_object_get(o, "name"), &e->name, &e->name_len);
+		str(json_object_get(o, "error"), &e->error, &e->error_len);
+	}
+	s->nerrors = n;
+	return 0;
+}
+
+static int parse_workers(snapshot_t *s, json_t *arr, buf_t *detail)
+{
+	size_t n = json_array_size(arr);
+	if (reserve((void **)&s->workers, &s->workers_cap, n ? n : 1, sizeof *s->workers)) {
+		buf_puts(detail, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(arr, i);
+		worker_row_t *w = &s->workers[i];
+		size_t sl;
+		json_t *mem = json_is_object(o) ? json_object_get(o, "memory_usage") : NULL;
+		if (!json_is_object(o) || !json_is_string(json_object_get(o, "id")) ||
+		    !json_is_string(json_object_get(o, "state")) ||
+		    num(json_object_get(o, "user_count"), &w->user_count) ||
+		    num(json_object_get(o, "cpu_usage"), &w->cpu_percent) ||
+		    (mem && num(mem, &w->memory_bytes))) {
+			buf_printf(detail, "workers[%zu] is not {id, state, user_count, cpu_usage}", i);
+			return -1;
+		}
+		if (!mem)
+			w->memory_bytes = NAN;
+		str(json_object_get(o, "id"), &w->id, &w->id_len);
+		str(json_object_get(o, "state"), &w->state_str, &sl);
+		w->state = lstate_parse(w->state_str);
+	}
+	s->nworkers = n;
+	s->has_workers = 1;
+	return 0;
 }
 
 /* The identity of a row for duplicate detection: up to three strings. */
@@ -366,351 +610,47 @@ int snapshot_check_unique(const snapshot_t *s, buf_t *detail)
 	return dup ? -1 : 0;
 }
 
-/* ---- the document ---------------------------------------------------------- */
-
-typedef struct {
-	jreader_t r;
-	snapshot_t *s;
-	buf_t *detail;
-	int schema_bad; /* detail holds the first schema problem */
-	jtype_t wrong;  /* the type of the last value read_* passed over */
-	qkeys_t qk;
-	int has_stats, has_state, has_dict;
-	double legacy[4]; /* current_response_time_percentile_1/_2/_50/_95 */
-	int legacy_seen[4]; /* 0 absent, 1 a number, -1 another type */
-} parse_t;
-
-__attribute__((format(printf, 2, 3)))
-static void schema(parse_t *c, const char *fmt, ...)
+/* Window percentiles: the dict (2.20+), else _1/_2 (2.15.1-2.27, default
+ * 0.5/0.95), else _50/_95 (<= 2.15.0). */
+static int parse_current_pct(snapshot_t *s, json_t *root, buf_t *detail)
 {
-	if (c->schema_bad++)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(c->detail, fmt, ap);
-	va_end(ap);
-}
-
-/* A string the model keeps: decoded into the arena. */
-static const char *keep(parse_t *c, const jstr_t *js, size_t *len)
-{
-	char *d = c->s->arena ? arena_alloc(c->s->arena, js->len + 1) : NULL;
-	if (!d) {
-		schema(c, "out of memory");
-		*len = 0;
-		return "";
-	}
-	*len = jr_decode(js, d);
-	return d;
-}
-
-/* A key as text: raw when it has no escape (the common case). */
-static const char *key_text(parse_t *c, const jstr_t *k, size_t *len)
-{
-	*len = k->len;
-	return k->escaped ? keep(c, k, len) : k->raw;
-}
-
-/* The next value as a number, null as NAN; -1 (the value passed over)
- * for another type. */
-static int read_num(parse_t *c, double *out)
-{
-	switch (jr_type(&c->r)) {
-	case JT_NUMBER:
-		jr_number(&c->r, out);
-		return 0;
-	case JT_NULL:
-		*out = NAN;
-		jr_literal(&c->r);
-		return 0;
-	default:
-		c->wrong = jr_type(&c->r);
-		jr_skip(&c->r);
-		return -1;
-	}
-}
-
-/* The next value as a kept string (null as "" when allowed); -1 (the
- * value passed over) for another type. */
-static int read_str(parse_t *c, const char **out, size_t *len, int null_ok)
-{
-	jstr_t js;
-	jtype_t t = jr_type(&c->r);
-	if (t == JT_NULL && null_ok) {
-		*out = "";
-		*len = 0;
-		jr_literal(&c->r);
-		return 0;
-	}
-	if (t != JT_STRING) {
-		c->wrong = t;
-		jr_skip(&c->r);
-		return -1;
-	}
-	if (jr_string(&c->r, &js) == 0)
-		*out = keep(c, &js, len);
-	return 0;
-}
-
-/* Mark key bit in *seen; a key seen twice in one object is malformed (as
- * jansson's JSON_REJECT_DUPLICATES has it), for every key we read. */
-static int first_time(parse_t *c, uint32_t *seen, int bit)
-{
-	if (bit < 0)
-		return 1;
-	if (*seen & (1u << bit)) {
-		jr_fail(&c->r, "duplicate object key");
-		return 0;
-	}
-	*seen |= 1u << bit;
-	return 1;
-}
-
-/* Bits of the row keys: row_fields indexes, then these, then quantile slots. */
-enum { B_NAME = NROW_FIELDS, B_METHOD, B_P90, B_P99, B_PCT };
-
-/* One member of a stats row; -1 when its value has the wrong type (and
- * was passed over). */
-static int row_value(parse_t *c, stat_row_t *r, const char *key, size_t len, uint32_t *seen, int *have)
-{
-	int k = row_key(key, len), slot;
-	double d, q;
-	switch (k) {
-	case K_NAME:
-		if (!first_time(c, seen, B_NAME))
-			return 0;
-		*have |= 1;
-		return read_str(c, &r->name, &r->name_len, 0);
-	case K_METHOD:
-		if (!first_time(c, seen, B_METHOD))
-			return 0;
-		return read_str(c, &r->method, &r->method_len, 1);
-	case K_P90:
-	case K_P99:
-		if (!first_time(c, seen, k == K_P90 ? B_P90 : B_P99))
-			return 0;
-		if (read_num(c, &d))
-			return -1;
-		add_quantile(r->pct, &r->npct, k == K_P90 ? 0.9 : 0.99, d);
-		if (k == K_P90)
-			c->s->legacy_escaping = 1;
-		return 0;
-	case K_PCT:
-		slot = pct_key(&c->qk, key, len, &q);
-		if (slot < 0)
-			return jr_skip(&c->r), 0; /* not a quantile: ignored */
-		if (!first_time(c, seen, slot < QKEY_CACHE ? B_PCT + slot : -1))
-			return 0;
-		if (read_num(c, &d))
-			return -1;
-		add_quantile(r->pct, &r->npct, q, d);
-		return 0;
-	case K_OTHER:
-		jr_skip(&c->r);
-		return 0;
-	default:
-		if (!first_time(c, seen, k))
-			return 0;
-		if (read_num(c, (double *)((char *)r + row_fields[k].off)))
-			return -1;
-		if (k == 0)
-			*have |= 2;
-		return 0;
-	}
-}
-
-static void parse_row(parse_t *c, stat_row_t *r, size_t idx)
-{
-	jstr_t jk;
-	int n = 0, have = 0;
-	uint32_t seen = 0;
-	row_defaults(r);
-	if (jr_type(&c->r) != JT_OBJECT) {
-		schema(c, "stats[%zu] is not an object", idx);
-		jr_skip(&c->r);
-		return;
-	}
-	while (jr_member(&c->r, &n, &jk) == 1) {
-		size_t kl;
-		const char *key = key_text(c, &jk, &kl);
-		if (row_value(c, r, key, kl, &seen, &have))
-			schema(c, "stats[%zu].%.*s has the wrong type (%s)", idx, (int)kl, key,
-			       jtype_names[c->wrong]);
-	}
-	if (have != 3 || isnan(r->num_requests))
-		schema(c, "stats[%zu] lacks name or num_requests", idx);
-	if (isnan(r->num_failures))
-		r->num_failures = 0;
-}
-
-static void parse_stats(parse_t *c)
-{
-	snapshot_t *s = c->s;
-	int n = 0;
-	size_t i = 0;
-	c->has_stats = 1;
-	if (jr_type(&c->r) != JT_ARRAY) {
-		c->has_stats = 0;
-		jr_skip(&c->r);
-		return;
-	}
-	for (; jr_item(&c->r, &n) == 1; i++) {
-		if (reserve((void **)&s->rows, &s->rows_cap, i + 1, sizeof *s->rows)) {
-			schema(c, "out of memory");
-			jr_skip(&c->r);
-			continue;
-		}
-		parse_row(c, &s->rows[i], i);
-	}
-	s->nrows = i;
-}
-
-/* Members of an errors[] or workers[] object: key, and whether a number. */
-typedef struct {
+	json_t *dict = json_object_get(root, "current_response_time_percentiles");
 	const char *key;
-	size_t len;
-	int number;
-} objfield_t;
-
-/* One object of fields f[0..nf): numbers into num[], strings into
- * str[]/len[]; got[i] is 1 when read, -1 when of the wrong type (or a
- * string field's null when !null_ok[i]; passed over). */
-static void parse_fields(parse_t *c, const objfield_t *f, int nf, double *num, const char **str,
-			 size_t *len, int *got, unsigned null_ok)
-{
-	jstr_t jk;
-	int n = 0;
-	uint32_t seen = 0;
-	for (int i = 0; i < nf; i++)
-		got[i] = 0;
-	while (jr_member(&c->r, &n, &jk) == 1) {
-		size_t kl;
-		const char *key = key_text(c, &jk, &kl);
-		int i = 0;
-		while (i < nf && !(kl == f[i].len && memcmp(key, f[i].key, kl) == 0))
-			i++;
-		if (i == nf) {
-			jr_skip(&c->r);
-			continue;
-		}
-		if (!first_time(c, &seen, i))
-			return;
-		int rc = f[i].number ? read_num(c, &num[i]) : read_str(c, &str[i], &len[i], null_ok >> i & 1);
-		got[i] = rc ? -1 : 1;
-	}
-}
-
-/* errors[] and workers[]: arrays of flat objects of up to 5 fields. */
-#define LIST_FIELDS 5
-typedef struct {
-	const char *what, *shape;     /* for the message: "errors", "{...}" */
-	objfield_t f[LIST_FIELDS];
-	unsigned null_ok;              /* string fields that may be null */
-	size_t arr, cap, count, size;  /* snapshot_t's array, and its element */
-	/* Fill row from the fields read; -1 if they do not make one. */
-	int (*store)(void *row, const double *num, const char *const *str, const size_t *len,
-		     const int *got);
-} listdef_t;
-
-static int store_error(void *row, const double *num, const char *const *str, const size_t *len,
-		       const int *got)
-{
-	/* "occurrences", or the "occurences" spelling of Locust before 1.0. */
-	int occ = got[3] ? 3 : 4;
-	if (got[0] != 1 || got[1] != 1 || got[2] != 1 || got[occ] != 1 || isnan(num[occ]))
-		return -1;
-	*(error_row_t *)row = (error_row_t){str[0], str[1], str[2], len[0], len[1], len[2], num[occ]};
-	return 0;
-}
-
-static int store_worker(void *row, const double *num, const char *const *str, const size_t *len,
-			const int *got)
-{
-	if (got[0] != 1 || got[1] != 1 || got[2] != 1 || got[3] != 1 || got[4] < 0)
-		return -1;
-	*(worker_row_t *)row = (worker_row_t){str[0], len[0], str[1], lstate_parse(str[1]), num[2],
-					      num[3], got[4] ? num[4] : NAN};
-	return 0;
-}
-
-#define OF(k, isnum) {k, sizeof k - 1, isnum}
-#define LIST(a, c, n, t) offsetof(snapshot_t, a), offsetof(snapshot_t, c), offsetof(snapshot_t, n), sizeof(t)
-static const listdef_t error_list = {
-	"errors", "{method, name, error, occurrences}",
-	{OF("method", 0), OF("name", 0), OF("error", 0), OF("occurrences", 1), OF("occurences", 1)},
-	1u << 0, LIST(errors, errors_cap, nerrors, error_row_t), store_error,
-};
-static const listdef_t worker_list = {
-	"workers", "{id, state, user_count, cpu_usage}",
-	{OF("id", 0), OF("state", 0), OF("user_count", 1), OF("cpu_usage", 1), OF("memory_usage", 1)},
-	0, LIST(workers, workers_cap, nworkers, worker_row_t), store_worker,
-};
-
-static void parse_list(parse_t *c, const listdef_t *d)
-{
-	char *s = (char *)c->s;
-	void **arr = (void **)(s + d->arr);
-	size_t *cap = (size_t *)(s + d->cap), i = 0;
-	int n = 0;
-	if (jr_type(&c->r) != JT_ARRAY) {
-		schema(c, "errors or workers is not an array");
-		jr_skip(&c->r);
-		return;
-	}
-	for (; jr_item(&c->r, &n) == 1; i++) {
-		double num[LIST_FIELDS];
-		const char *str[LIST_FIELDS];
-		size_t len[LIST_FIELDS];
-		int got[LIST_FIELDS] = {-1};
-		if (reserve(arr, cap, i + 1, d->size)) {
-			schema(c, "out of memory");
-			jr_skip(&c->r);
-			continue;
-		}
-		if (jr_type(&c->r) == JT_OBJECT)
-			parse_fields(c, d->f, LIST_FIELDS, num, str, len, got, d->null_ok);
-		else
-			jr_skip(&c->r);
-		if (d->store((char *)*arr + i * d->size, num, str, len, got))
-			schema(c, "%s[%zu] is not %s", d->what, i, d->shape);
-	}
-	*(size_t *)(s + d->count) = i;
-}
-
-/* current_response_time_percentiles (2.20+): {"response_time_percentile_<p>": ms}. */
-static void parse_current_dict(parse_t *c)
-{
-	jstr_t jk;
-	int n = 0;
+	json_t *v;
 	double d, q;
-	c->has_dict = 1;
-	if (jr_type(&c->r) != JT_OBJECT) {
-		schema(c, "current_response_time_percentiles is not an object");
-		jr_skip(&c->r);
-		return;
-	}
-	while (jr_member(&c->r, &n, &jk) == 1) {
-		size_t kl;
-		const char *key = key_text(c, &jk, &kl);
-		if (kl <= PCT_PREFIX_LEN || memcmp(key, PCT_PREFIX, PCT_PREFIX_LEN) != 0 ||
-		    quantile_of(key + PCT_PREFIX_LEN, kl - PCT_PREFIX_LEN, &q)) {
-			jr_skip(&c->r);
-		} else if (read_num(c, &d)) {
-			schema(c, "current_response_time_percentiles.%.*s is not a number", (int)kl, key);
-		} else {
-			add_quantile(c->s->cur_pct, &c->s->ncur_pct, q, d);
+	if (dict) {
+		if (!json_is_object(dict)) {
+			buf_puts(detail, "current_response_time_percentiles is not an object");
+			return -1;
 		}
+		json_object_foreach(dict, key, v) {
+			if (quantile_suffix(key, "response_time_percentile_", &q) == 0) {
+				if (num(v, &d)) {
+					buf_printf(detail, "current_response_time_percentiles.%s is not a number", key);
+					return -1;
+				}
+				add_quantile(s->cur_pct, &s->ncur_pct, q, d);
+			}
+		}
+		return 0;
 	}
+	static const struct { const char *key; double q; } legacy[] = {
+		{"current_response_time_percentile_1", 0.5},
+		{"current_response_time_percentile_2", 0.95},
+		{"current_response_time_percentile_50", 0.5},
+		{"current_response_time_percentile_95", 0.95},
+	};
+	for (size_t i = 0; i < 4; i++) {
+		if ((v = json_object_get(root, legacy[i].key)) == NULL)
+			continue;
+		if (num(v, &d)) {
+			buf_printf(detail, "%s is not a number", legacy[i].key);
+			return -1;
+		}
+		add_quantile(s->cur_pct, &s->ncur_pct, legacy[i].q, d);
+	}
+	return 0;
 }
-
-/* Window percentiles before the dict: _1/_2 (2.15.1-2.27, default
- * 0.5/0.95), _50/_95 (<= 2.15.0); the later in this list wins. */
-static const struct { const char *key; double q; } legacy_pct[4] = {
-	{"current_response_time_percentile_1", 0.5},
-	{"current_response_time_percentile_2", 0.95},
-	{"current_response_time_percentile_50", 0.5},
-	{"current_response_time_percentile_95", 0.95},
-};
 
 #define TF(k, f) {k, offsetof(snapshot_t, f)}
 static const stats_field_t top_fields[] = {
@@ -719,137 +659,89 @@ static const stats_field_t top_fields[] = {
 	TF("current_rps", current_rps), TF("current_fail_per_sec", current_fail_per_sec),
 	TF("worker_count", worker_count),
 };
-#define NTOP (sizeof top_fields / sizeof top_fields[0])
 
-/* Top-level keys: top_fields indexes, then legacy_pct, then these. */
-enum { T_LEGACY = NTOP, T_STATS = T_LEGACY + 4, T_STATE, T_ERRORS, T_WORKERS, T_DICT, T_OTHER };
-
-static int top_key(const char *key, size_t len)
+/* The rows an answer holds, against max_rows; -1 with detail beyond it. */
+static int check_rows(const snapshot_t *s, json_t *stats, json_t *errors, json_t *workers,
+		      buf_t *detail)
 {
-	static const char *const named[] = {"stats", "state", "errors", "workers",
-					    "current_response_time_percentiles"};
-	for (size_t i = 0; i < NTOP; i++)
-		if (strlen(top_fields[i].key) == len && memcmp(key, top_fields[i].key, len) == 0)
-			return (int)i;
-	for (int i = 0; i < 4; i++)
-		if (strlen(legacy_pct[i].key) == len && memcmp(key, legacy_pct[i].key, len) == 0)
-			return T_LEGACY + i;
-	for (int i = 0; i < 5; i++)
-		if (strlen(named[i]) == len && memcmp(key, named[i], len) == 0)
-			return T_STATS + i;
-	return T_OTHER;
+	size_t n = json_array_size(stats) + json_array_size(errors) + json_array_size(workers);
+	if (!s->max_rows || n <= s->max_rows)
+		return 0;
+	buf_printf(detail, "%zu rows of stats, errors and workers, more than --locust.max-rows (%zu)",
+		   n, s->max_rows);
+	return -1;
 }
 
-static void top_value(parse_t *c, int k, const char *key, size_t kl)
+static reason_t parse_root(snapshot_t *s, json_t *root, buf_t *detail)
 {
-	snapshot_t *s = c->s;
+	json_t *stats = json_object_get(root, "stats");
+	json_t *state = json_object_get(root, "state");
+	json_t *errors = json_object_get(root, "errors");
+	json_t *workers = json_object_get(root, "workers");
+	if (!json_is_array(stats) || !json_is_string(state)) {
+		buf_puts(detail, "not a Locust stats document (needs \"stats\" array and \"state\" string)");
+		return RS_SCHEMA;
+	}
+	for (size_t i = 0; i < sizeof top_fields / sizeof top_fields[0]; i++) {
+		double *d = (double *)((char *)s + top_fields[i].off);
+		json_t *v = json_object_get(root, top_fields[i].key);
+		*d = NAN;
+		if (v && num(v, d)) {
+			buf_printf(detail, "%s is not a number", top_fields[i].key);
+			return RS_SCHEMA;
+		}
+	}
+	if (isnan(s->user_count)) {
+		buf_puts(detail, "user_count is missing");
+		return RS_SCHEMA;
+	}
 	size_t sl;
-	switch (k) {
-	case T_STATS: parse_stats(c); return;
-	case T_ERRORS: parse_list(c, &error_list); return;
-	case T_WORKERS:
-		parse_list(c, &worker_list);
-		s->has_workers = 1;
-		return;
-	case T_DICT: parse_current_dict(c); return;
-	case T_STATE:
-		c->has_state = read_str(c, &s->state_str, &sl, 0) == 0;
-		return;
-	case T_OTHER:
-		jr_skip(&c->r);
-		return;
-	default:
-		if (k >= T_LEGACY) {
-			int i = k - T_LEGACY;
-			c->legacy_seen[i] = read_num(c, &c->legacy[i]) ? -1 : 1;
-		} else if (read_num(c, (double *)((char *)s + top_fields[k].off))) {
-			schema(c, "%.*s is not a number", (int)kl, key);
-		}
-	}
-}
-
-/* What can only be judged once the whole document is read. */
-static void finish(parse_t *c)
-{
-	snapshot_t *s = c->s;
-	if (!c->has_stats || !c->has_state) {
-		schema(c, "not a Locust stats document (needs \"stats\" array and \"state\" string)");
-		return;
-	}
-	if (isnan(s->user_count))
-		schema(c, "user_count is missing");
-	for (int i = 0; !c->has_dict && i < 4; i++) {
-		if (c->legacy_seen[i] < 0)
-			schema(c, "%s is not a number", legacy_pct[i].key);
-		else if (c->legacy_seen[i] > 0)
-			add_quantile(s->cur_pct, &s->ncur_pct, legacy_pct[i].q, c->legacy[i]);
-	}
-	if (c->schema_bad)
-		return;
+	str(state, &s->state_str, &sl);
 	s->state = lstate_parse(s->state_str);
-	/* The aggregate row is the last one ("Total" before Locust 0.13); a
-	 * user request may itself be named "Aggregated", so trust position. */
-	if (s->nrows > 0) {
-		stat_row_t *last = &s->rows[s->nrows - 1];
-		if (strcmp(last->name, "Aggregated") == 0 || strcmp(last->name, "Total") == 0) {
-			s->total = *last;
-			s->has_total = 1;
-			s->nrows--;
-		}
+	if ((errors && !json_is_array(errors)) || (workers && !json_is_array(workers))) {
+		buf_puts(detail, "errors or workers is not an array");
+		return RS_SCHEMA;
 	}
-	if (snapshot_check_unique(s, c->detail))
-		c->schema_bad = 1;
-}
-
-static void parse_root(parse_t *c)
-{
-	jstr_t jk;
-	int n = 0;
-	uint32_t seen = 0;
-	for (size_t i = 0; i < NTOP; i++)
-		*(double *)((char *)c->s + top_fields[i].off) = NAN;
-	while (jr_member(&c->r, &n, &jk) == 1) {
-		size_t kl;
-		const char *key = key_text(c, &jk, &kl);
-		int k = top_key(key, kl);
-		if (!first_time(c, &seen, k == T_OTHER ? -1 : k))
-			return;
-		top_value(c, k, key, kl);
-	}
+	if (check_rows(s, stats, errors, workers, detail))
+		return RS_TOO_LARGE;
+	if (parse_stats(s, stats, detail) || parse_current_pct(s, root, detail) ||
+	    (errors && parse_errors(s, errors, detail)) ||
+	    (workers && parse_workers(s, workers, detail)) || snapshot_check_unique(s, detail))
+		return RS_SCHEMA;
+	return RS_OK;
 }
 
 reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *detail)
 {
-	parse_t *c = &(parse_t){.s = s, .detail = detail};
-	size_t mark = detail->len;
+	json_error_t jerr;
 	snapshot_reset(s);
-	if (!s->arena)
-		s->arena = calloc(1, sizeof(arena_t));
-	jr_init(&c->r, body, len);
-	jtype_t t = jr_type(&c->r);
-	if (t == JT_OBJECT)
-		parse_root(c);
-	else if (t == JT_ARRAY)
-		jr_skip(&c->r);
-	else
-		jr_fail(&c->r, "'[' or '{' expected");
-	if (jr_finish(&c->r) == 0 && t == JT_OBJECT && !c->schema_bad)
-		finish(c);
-	if (c->r.err) {
-		int line, col;
-		const char *what = jr_error(&c->r, &line, &col);
-		detail->len = mark; /* a schema problem met before does not count */
-		if (detail->data)
-			detail->data[mark] = '\0';
-		buf_printf(detail, "malformed JSON at line %d column %d: %s", line, col, what);
-		snapshot_reset(s);
+	pthread_once(&alloc_once, alloc_setup);
+	if (!s->arena && ARENA_ENABLED)
+		s->arena = calloc(1, sizeof(arena_t)); /* NULL: plain malloc */
+	decode_t d = {s->arena, 0, s->max_decode, 0};
+	live = &d;
+	/* Duplicate keys are refused anywhere (Locust never repeats one, and
+	 * there is no right value to pick); \u0000 is read, the length kept. */
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	live = NULL;
+	if (!root) {
+		if (s->arena)
+			arena_rewind(s->arena);
+		if (d.over) {
+			buf_printf(detail, "decoding needs more than --locust.max-decoded-size (%zu bytes)",
+				   s->max_decode);
+			return RS_TOO_LARGE;
+		}
+		buf_printf(detail, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
 		return RS_PARSE;
 	}
-	if (t != JT_OBJECT || c->schema_bad) {
-		if (t != JT_OBJECT)
-			buf_puts(detail, "not a Locust stats document (top level is not an object)");
+	s->root = root;
+	reason_t r = RS_SCHEMA;
+	if (!json_is_object(root))
+		buf_puts(detail, "not a Locust stats document (top level is not an object)");
+	else
+		r = parse_root(s, root, detail);
+	if (r != RS_OK)
 		snapshot_reset(s);
-		return RS_SCHEMA;
-	}
-	return RS_OK;
+	return r;
 }

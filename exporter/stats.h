@@ -1,16 +1,22 @@
-/* stats: the model of one Locust stats snapshot, decoded straight from the
- * JSON of GET /stats/requests of any Locust version (1.x to 2.4x).
+/* stats: the model of one Locust stats snapshot, decoded with jansson from
+ * the JSON of GET /stats/requests of any Locust version (1.x to 2.4x).
  *
  * Version differences are absorbed here so the collector sees one shape:
  * "hatching" reads as spawning, the window percentiles come from whichever
  * of current_response_time_percentile_50/_95, _1/_2 or the
  * current_response_time_percentiles dict exists, per-row percentiles from
  * ninetieth/ninety_ninth_response_time or response_time_percentile_<p>.
- * Absent or null numbers are NAN.  Strings are decoded, NUL-terminated and
- * owned by the snapshot until the next parse or snapshot_free. */
+ * Absent or null numbers are NAN.  Strings point into the decoded JSON tree,
+ * which the snapshot owns until the next parse or snapshot_free; a \u0000
+ * in one reads as '?'.
+ *
+ * Decoding is bounded: the memory jansson may take for one document
+ * (max_decode) and the rows of stats, errors and workers (max_rows); an
+ * answer beyond either is RS_TOO_LARGE, never a partial model. */
 #ifndef LE_STATS_H
 #define LE_STATS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -68,6 +74,7 @@ typedef struct {
 } worker_row_t;
 
 typedef struct {
+	json_t *root; /* the decoded document the strings point into */
 	const char *state_str;
 	lstate_t state;
 	double user_count, fail_ratio;
@@ -87,7 +94,9 @@ typedef struct {
 	int has_workers;
 	int legacy_escaping; /* 1: <= 2.27, errors[] HTML-escaped (and repr'd twice
 			      * on masters); 2: CSV source, repr'd twice only */
-	void *arena;         /* the strings' memory (stats.c), kept across parses */
+	void *arena;         /* memory of root's tree (stats.c), kept across parses */
+	size_t max_decode;   /* bytes jansson may allocate for one document; 0: no limit */
+	size_t max_rows;     /* stats + errors + workers rows; 0: no limit */
 } snapshot_t;
 
 /* A source key (JSON key, CSV column) and the offset of the double field
@@ -97,10 +106,12 @@ typedef struct {
 	size_t off;
 } stats_field_t;
 
+/* An empty snapshot without limits; set max_decode/max_rows after it. */
 void snapshot_init(snapshot_t *s);
 void snapshot_free(snapshot_t *s);
-/* Drop the previous data (keeping array capacity) / make room for rows
- * and error rows; for other sources filling a snapshot (csvsource.c). */
+/* Drop the previous data (keeping array capacity and limits) / make room
+ * for rows and error rows; for other sources filling a snapshot
+ * (csvsource.c). */
 void snapshot_reset(snapshot_t *s);
 int snapshot_reserve(snapshot_t *s, size_t rows, size_t errors);
 /* -1 with a reason in detail when two stats rows share (method, name)
@@ -109,8 +120,9 @@ int snapshot_reserve(snapshot_t *s, size_t rows, size_t errors);
  * them uniquely, and rendering them would repeat a series. */
 int snapshot_check_unique(const snapshot_t *s, buf_t *detail);
 
-/* Decode body into s (reusing its arrays).  RS_OK, RS_PARSE or RS_SCHEMA with
- * a one-line explanation in detail; on failure s holds no data. */
+/* Decode body into s (reusing its arrays).  RS_OK, or RS_PARSE, RS_SCHEMA or
+ * RS_TOO_LARGE with a one-line explanation in detail; on failure s holds
+ * no data. */
 reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *detail);
 
 #endif

@@ -108,3 +108,19 @@ const char *buf_str(buf_t *b)
 		return "";
 	return b->data;
 }
+
+size_t keep_note(keep_t *k, size_t need)
+{
+	k->need[k->next++ % KEEP_WINDOW] = need;
+	size_t most = 0;
+	for (int i = 0; i < KEEP_WINDOW; i++)
+		if (k->need[i] > most)
+			most = k->need[i];
+	return most > (size_t)-1 / 2 ? (size_t)-1 : 2 * most;
+}
+
+void buf_keep(buf_t *b, keep_t *k)
+{
+	if (b->cap > keep_note(k, b->len + 1))
+		buf_free(b);
+}

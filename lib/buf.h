@@ -30,4 +30,20 @@ void buf_vprintf(buf_t *b, const char *fmt, va_list ap);
 /* NUL-terminated view of the contents ("" when empty or after OOM). */
 const char *buf_str(buf_t *b);
 
+/* How much of a buffer reused scrape after scrape is worth keeping: the
+ * sizes its last KEEP_WINDOW uses needed.  Twice the largest of them is
+ * kept, so a steady size is never reallocated (no fresh pages to fault in,
+ * no copies while growing) and the memory of one outsized answer is given
+ * back after KEEP_WINDOW ordinary ones. */
+#define KEEP_WINDOW 8
+typedef struct {
+	size_t need[KEEP_WINDOW];
+	unsigned next;
+} keep_t;
+
+/* Record a use that needed `need` bytes; the capacity worth keeping. */
+size_t keep_note(keep_t *k, size_t need);
+/* Record b's use (its length) and free b if it holds more than that. */
+void buf_keep(buf_t *b, keep_t *k);
+
 #endif

@@ -1,5 +1,5 @@
 # tests/qa.mk: the QA checks of the exporter (see docs/testing.md):
-#   check-fuzz      bounded libFuzzer runs: parse + collect + render, jsonread vs jansson, CSV
+#   check-fuzz      bounded libFuzzer runs: jansson parse + collect + render, CSV
 #   check-sanitize  exporter + unit tests under ASan/UBSan, real-scrape smoke
 #   check-valgrind  unit tests, a ~50-scrape exporter run and the fault tests under valgrind
 #   check-soak      50 concurrent scrapers against a hung and a healthy Locust
@@ -16,15 +16,14 @@ $(O)/tests/promcheck: $(O)/tests/fuzz/promcheck_main.o $(O)/tests/fuzz/promcheck
 # ---- fuzzing (clang libFuzzer, its own objects and flags) -----------------
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 3600
-FUZZ_CHECK_SECONDS ?= 35
+FUZZ_CHECK_SECONDS ?= 50
 FUZZ_CSV_CHECK_SECONDS ?= 15
-FUZZ_JSON_CHECK_SECONDS ?= 20
 FUZZ_RSS_MB ?= 2048
 FUZZ_DIR = $(O)/fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ilib -Iexporter \
 	-fsanitize=fuzzer-no-link $(FUZZ_SAN) $(call pkg_cflags,jansson)
-FUZZ_SRC = tests/fuzz/fuzz_scrape.c tests/fuzz/promcheck.c exporter/jsonread.c exporter/stats.c \
+FUZZ_SRC = tests/fuzz/fuzz_scrape.c tests/fuzz/promcheck.c exporter/stats.c \
 	exporter/collector.c exporter/reason.c lib/buf.c lib/expo.c lib/procmetrics.c
 FUZZ_OBJ = $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 
@@ -33,28 +32,21 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_scrape: $(FUZZ_OBJ)
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lm
-
-FUZZ_JSON_OBJ = $(FUZZ_DIR)/obj/tests/fuzz/fuzz_json.o $(FUZZ_DIR)/obj/exporter/jsonread.o \
-	$(FUZZ_DIR)/obj/lib/buf.o
-$(FUZZ_DIR)/fuzz_json: $(FUZZ_JSON_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(call pkg_libs,jansson) -lm
 
 FUZZ_CSV_OBJ = $(filter-out %/fuzz_scrape.o,$(FUZZ_OBJ)) $(FUZZ_DIR)/obj/tests/fuzz/fuzz_csv.o \
 	$(FUZZ_DIR)/obj/exporter/csvsource.o
 $(FUZZ_DIR)/fuzz_csv: $(FUZZ_CSV_OBJ)
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lm
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(call pkg_libs,jansson) -lm
 
-check-fuzz: $(FUZZ_DIR)/fuzz_scrape $(FUZZ_DIR)/fuzz_json $(FUZZ_DIR)/fuzz_csv $(O)/tests/promcheck
+check-fuzz: $(FUZZ_DIR)/fuzz_scrape $(FUZZ_DIR)/fuzz_csv $(O)/tests/promcheck
 	/usr/bin/python3 tests/fuzz/promcheck_cases.py
 	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh scrape $(FUZZ_CHECK_SECONDS)
-	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh json $(FUZZ_JSON_CHECK_SECONDS)
 	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh csv $(FUZZ_CSV_CHECK_SECONDS)
 
 # The long run: every harness, FUZZ_SECONDS each.
-fuzz: $(FUZZ_DIR)/fuzz_scrape $(FUZZ_DIR)/fuzz_json $(FUZZ_DIR)/fuzz_csv
+fuzz: $(FUZZ_DIR)/fuzz_scrape $(FUZZ_DIR)/fuzz_csv
 	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh scrape $(FUZZ_SECONDS)
-	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh json $(FUZZ_SECONDS)
 	FUZZ_RSS_MB=$(FUZZ_RSS_MB) tests/fuzz/run.sh csv $(FUZZ_SECONDS)
 
 # ---- sanitizers -----------------------------------------------------------

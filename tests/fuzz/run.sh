@@ -1,15 +1,14 @@
 #!/bin/sh
 # run.sh HARNESS SECONDS: replay the regression seeds of the harness once,
-# then fuzz for SECONDS with the seeds (and, for scrape and json, the Locust
+# then fuzz for SECONDS with the seeds (and, for scrape, the Locust
 # dictionary and the unit tests' fixtures).  HARNESS is scrape
-# (fuzz_scrape, seeds tests/fuzz/corpus), json (fuzz_json: jsonread against
-# jansson, seeds tests/fuzz/corpus-json) or csv (fuzz_csv, seeds
-# tests/fuzz/corpus-csv).  New inputs go to $O/fuzz/corpus-HARNESS (not
+# (fuzz_scrape: jansson decode + model + render, seeds tests/fuzz/corpus)
+# or csv (fuzz_csv, seeds tests/fuzz/corpus-csv).  New inputs go to $O/fuzz/corpus-HARNESS (not
 # committed); a crash leaves its input in $O/fuzz/artifacts/ and fails.
 # Used by `make check-fuzz` and `make fuzz`.
 set -eu
-h=${1:?usage: run.sh scrape|json|csv SECONDS}
-secs=${2:?usage: run.sh scrape|json|csv SECONDS}
+h=${1:?usage: run.sh scrape|csv SECONDS}
+secs=${2:?usage: run.sh scrape|csv SECONDS}
 O=${O:-build}
 bin=$O/fuzz/fuzz_$h
 work=$O/fuzz/corpus-$h
@@ -19,12 +18,6 @@ scrape)
 	seeds=tests/fuzz/corpus
 	extra="-dict=tests/fuzz/locust.dict"
 	# The unit tests' per-version fixtures are extra (read-only) seeds.
-	fixtures=
-	[ -d tests/fixtures/locust ] && fixtures=tests/fixtures/locust
-	;;
-json)
-	seeds=tests/fuzz/corpus-json
-	extra="-dict=tests/fuzz/locust.dict"
 	fixtures=
 	[ -d tests/fixtures/locust ] && fixtures=tests/fixtures/locust
 	;;
@@ -52,7 +45,7 @@ rc=$?
 set -e
 grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$O/fuzz/fuzz-$h.log" || true
 if [ $rc -ne 0 ]; then
-	grep -E '^(fuzz_(scrape|json|csv)|jansson|jsonread): ' "$O/fuzz/fuzz-$h.log" || true
+	grep -E '^(fuzz_(scrape|csv)|jansson|jsonread): ' "$O/fuzz/fuzz-$h.log" || true
 	tail -n 40 "$O/fuzz/fuzz-$h.log"
 	echo "fuzz $h: FAILED (exit $rc); crash inputs in $art:"; ls -l "$art"
 	echo "fuzz $h: reproduce with $bin <input>; after the fix, add it to $seeds/regress-<what>"

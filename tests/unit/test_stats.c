@@ -15,7 +15,6 @@
 
 #include "buf.h"
 #include "fixture.h"
-#include "jsonread.h"
 #include "stats.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -432,14 +431,16 @@ static void test_malformed(void **st)
 	buf_init(&d);
 	const char *bad[] = {
 		"", "{", "{\"stats\": [", "<html><body>login</body></html>", "{\"stats\": [] \"state\": 1}",
-		/* duplicate keys among those the exporter reads */
+		/* duplicate keys anywhere (jansson's JSON_REJECT_DUPLICATES) */
 		"{\"user_count\": 1, \"user_count\": 2, \"state\": \"ready\", \"stats\": []}",
 		"{\"user_count\": 1, \"state\": \"ready\", \"stats\": [{\"name\": \"a\", \"na\\u006de\": \"b\"}]}",
 		"{\"user_count\": 1, \"state\": \"ready\", \"stats\": [], \"workers\": [{\"id\": \"a\", \"id\": \"b\"}]}",
-		/* strings: lone surrogates, NUL, bad escapes, raw control bytes, bad UTF-8 */
+		"{\"x\": 1, \"x\": [2], \"state\": \"ready\", \"user_count\": 0, \"stats\": []}",
+		"{\"state\": \"ready\", \"user_count\": 0, \"stats\": [], \"extra\": {\"a\": 1, \"a\": 2}}",
+		/* strings: lone surrogates, NUL in a key, bad escapes, raw control bytes, bad UTF-8 */
 		"{\"state\": \"\\ud800\", \"user_count\": 0, \"stats\": []}",
 		"{\"state\": \"\\udc00x\", \"user_count\": 0, \"stats\": []}",
-		"{\"state\": \"a\\u0000b\", \"user_count\": 0, \"stats\": []}",
+		"{\"st\\u0000ate\": \"ready\", \"user_count\": 0, \"stats\": []}",
 		"{\"state\": \"\\x41\", \"user_count\": 0, \"stats\": []}",
 		"{\"state\": \"a\tb\", \"user_count\": 0, \"stats\": []}",
 		"{\"state\": \"\xc0\xaf\", \"user_count\": 0, \"stats\": []}",
@@ -480,15 +481,17 @@ static void test_malformed(void **st)
 	buf_free(&d);
 }
 
-/* Nesting beyond jsonread's limit is refused without using the stack;
- * just below it, an unknown value is skipped. */
+/* jansson refuses nesting of 2048 levels and more (the top-level object
+ * counts); just below, an unknown value is skipped. */
+#define JANSSON_MAX_DEPTH 2048
+
 static void test_nesting(void **st)
 {
 	(void)st;
 	buf_t doc, d;
 	buf_init(&doc);
 	buf_init(&d);
-	for (int depth = JR_MAX_DEPTH - 1; depth <= JR_MAX_DEPTH + 1; depth += 2) {
+	for (int depth = JANSSON_MAX_DEPTH - 2; depth <= JANSSON_MAX_DEPTH; depth += 2) {
 		buf_reset(&doc);
 		buf_puts(&doc, MIN_DOC_HEAD "\"stats\": [" AGG "], \"deep\": ");
 		for (int i = 0; i < depth; i++)
@@ -499,29 +502,84 @@ static void test_nesting(void **st)
 		buf_puts(&doc, "}");
 		buf_reset(&d);
 		reason_t r = snapshot_parse(&snap, doc.data, doc.len, &d);
-		/* depth counts the top-level object too */
-		assert_int_equal(r, depth + 1 <= JR_MAX_DEPTH ? RS_OK : RS_PARSE);
+		assert_int_equal(r, depth + 1 < JANSSON_MAX_DEPTH ? RS_OK : RS_PARSE);
 	}
 	buf_free(&doc);
 	buf_free(&d);
 }
 
-/* Keys the exporter does not read may repeat (it has nothing to choose
- * between); escaped keys match their decoded text. */
-static void test_unread_duplicates_and_escaped_keys(void **st)
+/* Escaped keys match their decoded text; strings are decoded, and a
+ * \u0000 in one is read (not a parse error) as '?'. */
+static void test_escapes_and_nul(void **st)
 {
 	(void)st;
 	buf_t d;
 	buf_init(&d);
-	const char *doc = "{\"x\": 1, \"x\": [2], \"st\\u0061te\": \"running\", \"user_count\": 3, "
+	const char *doc = "{\"x\": 1, \"st\\u0061te\": \"running\", \"user_count\": 3, "
 		"\"stats\": [{\"method\": \"G\\u00c9T\", \"n\\u0061me\": \"/\\ud83d\\ude00\\n\", \"num_requests\": 2, "
-		"\"extra\": {\"a\": 1, \"a\": 2}}, " AGG "]}";
+		"\"extra\": {\"a\": 1, \"b\": 2}}, {\"method\": \"GET\", \"name\": \"/a\\u0000b\", \"num_requests\": 1}, "
+		AGG "]}";
 	assert_int_equal(parse_str(doc, &d), RS_OK);
 	assert_int_equal(snap.state, ST_RUNNING);
-	assert_int_equal(snap.nrows, 1);
+	assert_int_equal(snap.nrows, 2);
 	assert_string_equal(snap.rows[0].method, "G\xc3\x89T");
 	assert_int_equal(snap.rows[0].name_len, 6);
 	assert_memory_equal(snap.rows[0].name, "/\xf0\x9f\x98\x80\n", 7);
+	assert_int_equal(snap.rows[1].name_len, 4);
+	assert_string_equal(snap.rows[1].name, "/a?b");
+
+	/* "Aggregated" followed by a NUL is a request name, not the total row. */
+	assert_int_equal(parse_str(MIN_DOC_HEAD "\"stats\": [{\"method\": \"GET\", \"name\": \"/\", "
+				   "\"num_requests\": 1}, {\"method\": null, \"name\": \"Aggregated\\u0000\", "
+				   "\"num_requests\": 1}]}", &d), RS_OK);
+	assert_false(snap.has_total);
+	assert_int_equal(snap.nrows, 2);
+	assert_string_equal(snap.rows[1].name, "Aggregated?");
+	/* ... and two names the same but for a NUL and a '?' are the same row. */
+	assert_int_equal(parse_str(MIN_DOC_HEAD "\"stats\": [{\"method\": \"GET\", \"name\": \"/\\u0000\", "
+				   "\"num_requests\": 1}, {\"method\": \"GET\", \"name\": \"/?\", \"num_requests\": 1}, "
+				   AGG "]}", &d), RS_SCHEMA);
+	buf_free(&d);
+}
+
+/* A document needing more tree memory than max_decode, or with more rows
+ * than max_rows, is too large: no data, a one-line reason; the same
+ * document within the limits parses. */
+static void test_limits(void **st)
+{
+	(void)st;
+	buf_t doc, d;
+	buf_init(&doc);
+	buf_init(&d);
+	buf_puts(&doc, MIN_DOC_HEAD "\"stats\": [");
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&doc, "{\"method\": \"GET\", \"name\": \"/e/%d\", \"num_requests\": %d},", i, i);
+	buf_puts(&doc, AGG "], \"errors\": [{\"method\": \"GET\", \"name\": \"/\", \"error\": \"e\", "
+		 "\"occurrences\": 1}]}");
+	snap.max_rows = 1002; /* 1001 stats rows + 1 error */
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_OK);
+	snap.max_rows = 1001;
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_TOO_LARGE);
+	assert_non_null(strstr(buf_str(&d), "1002 rows"));
+	assert_null(strchr(buf_str(&d), '\n'));
+	assert_empty();
+	snap.max_rows = 0;
+
+	/* The tree of this document is several times its size. */
+	snap.max_decode = doc.len;
+	buf_reset(&d);
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_TOO_LARGE);
+	assert_non_null(strstr(buf_str(&d), "max-decoded-size"));
+	assert_empty();
+	snap.max_decode = 20 * doc.len;
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_OK);
+	assert_int_equal(snap.nrows, 1000);
+
+	/* A small answer after a refused one. */
+	snap.max_decode = 64 * 1024;
+	load("2.46.3/stats_requests.json");
+	assert_int_equal(snap.nrows, 4);
+	buf_free(&doc);
 	buf_free(&d);
 }
 
@@ -592,7 +650,8 @@ int main(void)
 		T(test_many_rows),
 		T(test_malformed),
 		T(test_nesting),
-		T(test_unread_duplicates_and_escaped_keys),
+		T(test_escapes_and_nul),
+		T(test_limits),
 		T(test_wrong_types),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
