@@ -21,7 +21,7 @@
 #define LE_VERSION "dev"
 #endif
 
-typedef enum { K_STR, K_DURATION, K_BOOL, K_LEVEL, K_FORMAT, K_SIZE, K_LIST, K_INT } kind_t;
+typedef enum { K_STR, K_DURATION, K_BOOL, K_LEVEL, K_FORMAT, K_SIZE, K_LIST, K_INT, K_COUNT } kind_t;
 
 typedef struct {
 	const char *flag;
@@ -65,8 +65,14 @@ static const opt_t opts[] = {
 	 "Do not verify Locust's TLS certificate (not recommended)."},
 	{"locust.header", "LOCUST_EXPORTER_HEADERS", K_LIST, F(headers), NULL,
 	 "Extra request header 'Name: value' (repeatable; env: one per line)."},
-	{"locust.max-response-size", "LOCUST_EXPORTER_MAX_RESPONSE_SIZE", K_SIZE, F(max_body), "16MiB",
+	{"locust.max-response-size", "LOCUST_EXPORTER_MAX_RESPONSE_SIZE", K_SIZE, F(max_body), "8MiB",
 	 "Largest Locust answer read (bytes, KiB, MiB)."},
+	{"locust.max-decoded-size", "LOCUST_EXPORTER_MAX_DECODED_SIZE", K_SIZE, F(max_decoded), "24MiB",
+	 "Memory the decoded JSON of one Locust answer may take."},
+	{"locust.max-rows", "LOCUST_EXPORTER_MAX_ROWS", K_COUNT, F(max_rows), "10000",
+	 "Most rows of stats, errors and workers read from one answer."},
+	{"web.max-response-size", "LOCUST_EXPORTER_WEB_MAX_RESPONSE_SIZE", K_SIZE, F(max_text), "16MiB",
+	 "Largest metrics page rendered, before gzip."},
 	{"locust.csv-max-age", "LOCUST_EXPORTER_CSV_MAX_AGE", K_DURATION, F(csv_max_age_ms), "30s",
 	 "With a file:///path/PREFIX URI: CSV files older than this read as locust_up 0."},
 	{"collector.compat", "LOCUST_EXPORTER_COLLECTOR_COMPAT", K_BOOL, F(compat), "true",
@@ -244,6 +250,17 @@ static int set_opt(config_t *cfg, const opt_t *o, const char *v, const char *src
 		*(int *)base = (int)l;
 		return 0;
 	}
+	case K_COUNT: {
+		char *end;
+		errno = 0;
+		ll = strtoll(v, &end, 10);
+		if (errno || *end || end == v || ll < 1) {
+			buf_printf(err, "invalid count '%s' for %s (want a whole number from 1)", v, src);
+			return -1;
+		}
+		*(long long *)base = ll;
+		return 0;
+	}
 	case K_LIST: {
 		/* A flag holds one entry; the environment one entry per line. */
 		if (src[0] == '-')
@@ -336,6 +353,10 @@ static int check(config_t *cfg, buf_t *err)
 	}
 	if (!cfg->compat && !cfg->native) {
 		buf_puts(err, "--no-collector.compat and --no-collector.native together leave nothing to export");
+		return -1;
+	}
+	if (cfg->max_text < 65536) {
+		buf_puts(err, "--web.max-response-size below 64KiB leaves no room for the exporter's own metrics");
 		return -1;
 	}
 	for (const char *p = cfg->ns; *p; p++) {

@@ -31,6 +31,9 @@ typedef struct {
 	char **headers;        /* --locust.header, repeatable */
 	size_t nheaders;
 	long long max_body;    /* --locust.max-response-size */
+	long long max_decoded; /* --locust.max-decoded-size */
+	long long max_rows;    /* --locust.max-rows */
+	long long max_text;    /* --web.max-response-size */
 	char *web_config;      /* --web.config.file */
 	int disable_exit;      /* --web.disable-exit */
 	char *probe_allowed;   /* --probe.allowed-targets (regex) */

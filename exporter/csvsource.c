@@ -193,6 +193,8 @@ static reason_t parse_stats(csvsource_t *cs, snapshot_t *s, buf_t *detail)
 	size_t rows = 0;
 	for (char *q = p; q < end; q++)
 		rows += *q == '\n';
+	if (snapshot_check_rows(s, rows, detail))
+		return RS_TOO_LARGE;
 	if (snapshot_reserve(s, rows + 1, 0)) {
 		buf_puts(detail, "out of memory");
 		return RS_IO;
@@ -255,6 +257,8 @@ static reason_t parse_failures(csvsource_t *cs, snapshot_t *s, buf_t *detail)
 	size_t rows = 0, n;
 	for (char *q = p; q < end; q++)
 		rows += *q == '\n';
+	if (snapshot_check_rows(s, s->nrows + rows, detail))
+		return RS_TOO_LARGE;
 	if (snapshot_reserve(s, s->nrows + 1, rows + 1)) {
 		buf_puts(detail, "out of memory");
 		return RS_IO;

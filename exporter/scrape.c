@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "httpd.h"
 #include "log.h"
 
 static double now_s(int clock)
@@ -24,6 +25,8 @@ target_t *target_new(const config_t *cfg, const char *uri, const collector_opts_
 	t->last_state = ST_UNKNOWN;
 	t->last_reason = RS_OK;
 	snapshot_init(&t->snap);
+	t->snap.max_decode = (size_t)cfg->max_decoded;
+	t->snap.max_rows = (size_t)cfg->max_rows;
 	collector_init(&t->col);
 	buf_init(&t->body);
 	buf_init(&t->detail);
@@ -74,19 +77,19 @@ static void track_run(target_t *t, lstate_t st)
 	t->last_state = st;
 }
 
-/* Buffers up to this size are kept from one scrape to the next (no
- * allocation in the steady state); larger ones (the text of ~500
- * endpoints and up) are freed once used, so that between scrapes the exporter holds
- * its model, not megabytes of JSON and text.  With malloc's mmap
- * threshold fixed (main.c) they go back to the system: at 2000 endpoints
- * private memory between scrapes drops from 8.2 to 2.8 MiB for 2.5-4 ms
- * more CPU per scrape (page faults on fresh pages; 6 -> 9 ms). */
-#define KEEP_MAX (1024 * 1024)
+/* Locust's answer is kept for the next scrape up to this size (every real
+ * Locust answer: 500 rows are ~300 KB); a larger one is freed once decoded,
+ * so that between scrapes the exporter holds its model and its last text,
+ * not megabytes of JSON too.  With malloc's mmap threshold fixed (main.c)
+ * it goes back to the system. */
+#define BODY_KEEP (1024 * 1024)
 
-static void trim(buf_t *b)
+static void free_result(result_t *r)
 {
-	if (b->cap > KEEP_MAX)
-		buf_free(b);
+	buf_free(&r->text);
+	buf_free(&r->gz);
+	pthread_mutex_destroy(&r->gz_mu);
+	free(r);
 }
 
 /* Fetch and parse; RS_OK leaves a valid snapshot in t->snap. */
@@ -101,7 +104,8 @@ static reason_t fetch(target_t *t)
 		r = client_get(t->client, "/stats/requests", &t->body, &t->detail);
 		if (r == RS_OK)
 			r = snapshot_parse(&t->snap, t->body.data, t->body.len, &t->detail);
-		trim(&t->body); /* the snapshot keeps copies of what it needs */
+		if (t->body.cap > BODY_KEEP)
+			buf_free(&t->body); /* the snapshot keeps copies of what it needs */
 	}
 	if (r != RS_OK) {
 		t->self.errors[r]++;
@@ -127,16 +131,29 @@ static result_t *take_result(target_t *t)
 	result_t *r = t->last;
 	if (r && r->refs == 1 && t->waiting == 0) {
 		t->last = NULL;
+		buf_keep(&r->text, &t->keep_text);
+		buf_keep(&r->gz, &t->keep_gz);
 		buf_reset(&r->text);
-		trim(&r->text);
+		buf_reset(&r->gz);
+		r->gz_state = 0;
 		return r;
 	}
 	r = calloc(1, sizeof *r);
 	if (r) {
 		r->refs = 1;
 		buf_init(&r->text);
+		buf_init(&r->gz);
+		r->text.max = (size_t)t->cfg->max_text;
+		pthread_mutex_init(&r->gz_mu, NULL);
 	}
 	return r;
+}
+
+static void render(target_t *t, result_t *r)
+{
+	collector_render(&t->col, &r->text, &t->opts, r->up ? &t->snap : NULL, &t->self);
+	if (t->render_extra)
+		t->render_extra(t->render_extra_ud, &r->text);
 }
 
 static result_t *do_scrape(target_t *t)
@@ -152,7 +169,17 @@ static result_t *do_scrape(target_t *t)
 	if (!r)
 		return NULL;
 	r->up = rc == RS_OK;
-	collector_render(&t->col, &r->text, &t->opts, r->up ? &t->snap : NULL, &t->self);
+	render(t, r);
+	if (r->text.over) {
+		/* Too much to show: say so, with the smallest answer. */
+		t->self.errors[RS_TOO_LARGE]++;
+		t->last_reason = RS_TOO_LARGE;
+		log_warn("scrape of %s failed (too_large): the metrics would exceed --web.max-response-size "
+			 "(%zu bytes)", t->uri, r->text.max);
+		buf_free(&r->text);
+		r->up = 0;
+		render(t, r);
+	}
 	if (r->text.oom) {
 		/* Out of memory mid-render: say so with the smallest answer. */
 		buf_free(&r->text);
@@ -183,10 +210,8 @@ result_t *target_scrape(target_t *t)
 	result_t *r = do_scrape(t);
 
 	pthread_mutex_lock(&t->mu);
-	if (t->last && --t->last->refs == 0) {
-		buf_free(&t->last->text);
-		free(t->last);
-	}
+	if (t->last && --t->last->refs == 0)
+		free_result(t->last);
 	t->last = r;
 	if (r)
 		r->refs++; /* one for t->last, one for the caller */
@@ -201,15 +226,17 @@ void result_release(target_t *t, result_t *r)
 {
 	pthread_mutex_lock(&t->mu);
 	int last = --r->refs == 0;
-	/* A large text nobody can still take (no caller woken for it) is not
-	 * kept until the next scrape. */
-	if (r == t->last && r->refs == 1 && t->waiting == 0 && r->text.cap > KEEP_MAX) {
-		t->last = NULL;
-		last = 1;
-	}
 	pthread_mutex_unlock(&t->mu);
-	if (last) {
-		buf_free(&r->text);
-		free(r);
-	}
+	if (last)
+		free_result(r);
+}
+
+const buf_t *result_gzip(result_t *r)
+{
+	pthread_mutex_lock(&r->gz_mu);
+	if (r->gz_state == 0)
+		r->gz_state = httpd_gzip(r->text.data, r->text.len, &r->gz) == 0 ? 1 : -1;
+	int ok = r->gz_state == 1;
+	pthread_mutex_unlock(&r->gz_mu);
+	return ok ? &r->gz : NULL;
 }

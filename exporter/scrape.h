@@ -3,7 +3,16 @@
  *
  * Concurrent scrapes of one target share the fetch in flight: the first
  * caller fetches, later ones wait for that fetch's result instead of
- * queueing their own.  Results are reference-counted text. */
+ * queueing their own.  Results are reference-counted text, gzipped at
+ * most once, by the first caller that wants it so.
+ *
+ * Memory is reused from one scrape to the next: the text and gzip buffers
+ * of the last result (sized to what recent scrapes needed, see keep_t),
+ * the snapshot's arrays and arenas, Locust's answer up to BODY_KEEP.  Each
+ * stage is bounded by a flag: the answer (--locust.max-response-size), its
+ * decoded tree (--locust.max-decoded-size), its rows (--locust.max-rows) and
+ * the rendered text (--web.max-response-size); beyond any of them the
+ * scrape is locust_up 0 with reason too_large. */
 #ifndef LE_SCRAPE_H
 #define LE_SCRAPE_H
 
@@ -21,6 +30,9 @@ typedef struct result {
 	int refs;
 	int up;
 	buf_t text;
+	pthread_mutex_t gz_mu;
+	int gz_state; /* 0: not made yet, 1: gz holds it, -1: it failed */
+	buf_t gz;
 } result_t;
 
 typedef struct {
@@ -42,6 +54,10 @@ typedef struct {
 	int waiting;   /* callers waiting for the fetch in flight */
 	uint64_t gen;
 	result_t *last;
+	keep_t keep_text, keep_gz;
+	/* Appended to every rendering (the server's own auth counters). */
+	void (*render_extra)(void *ud, buf_t *out);
+	void *render_extra_ud;
 } target_t;
 
 /* NULL on OOM. uri overrides cfg->uri (for /probe). */
@@ -52,5 +68,8 @@ void target_free(target_t *t);
  * NULL only when memory ran out.  Release it with result_release. */
 result_t *target_scrape(target_t *t);
 void result_release(target_t *t, result_t *r);
+/* The gzip of r's text (made on the first call, shared by the others);
+ * NULL when it cannot be made. */
+const buf_t *result_gzip(result_t *r);
 
 #endif

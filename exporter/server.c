@@ -41,34 +41,29 @@ static void send_text(struct mg_connection *c, int status, const char *body)
 	httpd_send(c, status, "text/plain; charset=utf-8", body, strlen(body), NULL);
 }
 
-/* Scrape t and answer with the text (gzip when accepted); the server's own
- * auth counter is appended for /metrics when auth is on (self), not to
- * /probe answers. */
-static void send_scrape(server_t *s, target_t *t, struct mg_connection *c, int self)
+static void render_auth(void *auth, buf_t *out)
+{
+	basicauth_render(auth, out);
+}
+
+/* Scrape t and answer with its text, gzipped when accepted (the server's
+ * own auth counters are part of /metrics' text: target render_extra). */
+static void send_scrape(target_t *t, struct mg_connection *c)
 {
 	result_t *r = target_scrape(t);
-	buf_t gz, all;
-	buf_init(&gz);
-	buf_init(&all);
-	const buf_t *body = r ? &r->text : NULL;
-	if (body && body->len && self && s->auth) {
-		buf_put(&all, body->data, body->len);
-		basicauth_render(s->auth, &all);
-		body = &all;
-	}
-	if (!body || body->len == 0 || body->oom)
+	if (!r || r->text.len == 0 || r->text.oom) {
 		send_text(c, 500, "out of memory rendering metrics\n");
-	else
-		httpd_send(c, 200, EXPO_CONTENT_TYPE, body->data, body->len, &gz);
-	buf_free(&all);
-	buf_free(&gz);
+	} else {
+		const buf_t *gz = httpd_accepts_gzip(c) ? result_gzip(r) : NULL;
+		httpd_send(c, 200, EXPO_CONTENT_TYPE, r->text.data, r->text.len, gz);
+	}
 	if (r)
 		result_release(t, r);
 }
 
 static void h_metrics(server_t *s, struct mg_connection *c)
 {
-	send_scrape(s, s->target, c, 1);
+	send_scrape(s->target, c);
 }
 
 static void h_probe(server_t *s, struct mg_connection *c)
@@ -76,7 +71,7 @@ static void h_probe(server_t *s, struct mg_connection *c)
 	int temp;
 	target_t *t = probe_acquire(s->probe, c, &temp);
 	if (t) {
-		send_scrape(s, t, c, 0);
+		send_scrape(t, c);
 		probe_release(s->probe, t, temp);
 	}
 }
@@ -255,6 +250,10 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 	if (load_web_config(s, err) || httpd_listen_spec(cfg->listen, s->web.tls, &ports, err) ||
 	    s->landing.oom)
 		goto fail;
+	if (s->auth) {
+		main_target->render_extra = render_auth;
+		main_target->render_extra_ud = s->auth;
+	}
 	snprintf(threads, sizeof threads, "%d", cfg->threads);
 	const char *opts[] = {
 		"listening_ports", ports.data,

@@ -3,10 +3,11 @@
  * jansson decodes the document (json_loadb) into a tree taken from the
  * snapshot's own arena; then each object is walked once and its keys
  * dispatched by name, so a row costs one pass over its fields and no hash
- * lookups.  The model's strings point into the tree, which lives until the
- * next parse. */
+ * lookups, and the strings the model keeps are copied out of the tree,
+ * which is dropped as soon as the model is built. */
 #include "stats.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdalign.h>
@@ -32,26 +33,35 @@ lstate_t lstate_parse(const char *s)
 	return ST_UNKNOWN;
 }
 
-/* ---- jansson's memory -------------------------------------------------------
+/* ---- memory ------------------------------------------------------------------
+ * Two arenas per snapshot: jansson's tree and the model's strings.
+ *
  * A 2000-endpoint document is ~100k small jansson allocations; malloc and
  * free of each cost about a fifth of the decode.  Instead json_loadb takes
- * them from the snapshot's bump arena, and the tree is dropped by
- * rewinding the arena, never by json_decref.  jansson's allocator is
- * process-wide, so the decode state is only live on the thread that
- * parses, for the duration of json_loadb (a thread-local pointer): other
- * threads and other jansson users keep plain malloc/free, and concurrent
- * /probe parses each use their own snapshot's arena.
+ * them from the tree arena, and the tree is dropped by rewinding it, never
+ * by json_decref.  jansson's allocator is process-wide, so the decode state
+ * is only live on the thread that parses, for the duration of json_loadb (a
+ * thread-local pointer): other threads and other jansson users keep plain
+ * malloc/free, and concurrent /probe parses each use their own snapshot's.
  *
  * Every allocation of a decode counts against the snapshot's max_decode
  * (rounded up to the arena's alignment; frees are not subtracted, jansson
  * frees little while it parses), so a document whose tree would outgrow
  * the budget fails inside jansson as out of memory, at a size known in
- * advance whatever the document's shape: a tree is 5-70 times the JSON it
- * comes from (an empty object costs ~200 bytes of tree for 3 of JSON).
+ * advance whatever the document's shape: a tree is ~5 times the JSON of a
+ * real Locust answer, up to ~75 times for hostile shapes (an empty object
+ * costs ~230 bytes of tree for 3 of JSON).
  *
- * Under AddressSanitizer the arena would hide jansson's out-of-bounds
- * accesses inside a chunk, so sanitizer and fuzz builds use plain malloc
- * (and json_decref); the count is the same. */
+ * The strings the model keeps (names, methods, errors, ids, the state) are
+ * copied out of the tree, so the tree is gone once the model is built: it
+ * never sits beside the rendered text.  Its memory is kept for the next
+ * parse up to TREE_KEEP (what Locust's 500-row cap needs), given back
+ * above that (at 2000 endpoints 5.3 MB, refaulted each parse for ~1 ms,
+ * rather than held between scrapes).
+ *
+ * Under AddressSanitizer an arena would hide out-of-bounds accesses inside
+ * a chunk, so sanitizer and fuzz builds give jansson plain malloc (and
+ * json_decref) and every string a chunk of its own; the count is the same. */
 #if defined(__SANITIZE_ADDRESS__)
 #define ARENA_ENABLED 0
 #elif defined(__has_feature)
@@ -64,7 +74,8 @@ lstate_t lstate_parse(const char *s)
 #endif
 
 #define ARENA_ALIGN alignof(max_align_t)
-#define ARENA_FIRST (64 * 1024)
+#define ARENA_FIRST (16 * 1024)
+#define TREE_KEEP (2 * 1024 * 1024)
 
 typedef struct chunk {
 	struct chunk *next;
@@ -74,8 +85,12 @@ typedef struct chunk {
 
 typedef struct {
 	chunk_t *head; /* newest chunk first */
-	keep_t keep;   /* what the last parses needed: how much to keep */
+	keep_t keep;   /* what the last uses needed: how much to keep */
 } arena_t;
+
+typedef struct {
+	arena_t tree, strs;
+} mem_t;
 
 /* One decode in progress on this thread. */
 typedef struct {
@@ -91,8 +106,8 @@ static pthread_once_t alloc_once = PTHREAD_ONCE_INIT;
 static void *chunk_alloc(arena_t *a, size_t n)
 {
 	chunk_t *c = a->head;
-	if (!c || c->cap - c->used < n) {
-		size_t cap = c ? c->cap * 2 : ARENA_FIRST;
+	if (!ARENA_ENABLED || !c || c->cap - c->used < n) {
+		size_t cap = !ARENA_ENABLED ? n : c ? c->cap * 2 : ARENA_FIRST;
 		if (cap < n)
 			cap = n;
 		chunk_t *nc = malloc(sizeof *nc + cap);
@@ -146,18 +161,20 @@ static void arena_drop(arena_t *a)
 	}
 }
 
-/* Forget the tree.  The memory stays for the next parse, as one chunk
- * holding what this parse took (so a similar document takes no malloc and
- * touches no fresh page), unless it is more than recent parses need. */
-static void arena_rewind(arena_t *a)
+/* Forget what the arena holds.  Its memory stays for the next use, as one
+ * chunk the size of what this use took (so a similar one takes no malloc
+ * and touches no fresh page), unless that is above limit or more than
+ * recent uses need. */
+static void arena_rewind(arena_t *a, size_t limit)
 {
 	size_t total = 0, n = 0;
 	for (chunk_t *c = a->head; c; c = c->next, n++)
 		total += c->used;
 	size_t keep = keep_note(&a->keep, total);
-	if (n > 1 || (a->head && a->head->cap > keep)) {
+	if (total > limit || n > 1 || (a->head && a->head->cap > keep)) {
 		arena_drop(a);
-		if (total > 0 && (a->head = malloc(sizeof *a->head + total)) != NULL) {
+		if (ARENA_ENABLED && total > 0 && total <= limit &&
+		    (a->head = malloc(sizeof *a->head + total)) != NULL) {
 			a->head->next = NULL;
 			a->head->cap = total;
 		}
@@ -166,11 +183,12 @@ static void arena_rewind(arena_t *a)
 		a->head->used = 0;
 }
 
-static void arena_destroy(arena_t *a)
+static void mem_destroy(mem_t *m)
 {
-	if (a) {
-		arena_drop(a);
-		free(a);
+	if (m) {
+		arena_drop(&m->tree);
+		arena_drop(&m->strs);
+		free(m);
 	}
 }
 
@@ -181,10 +199,9 @@ void snapshot_init(snapshot_t *s)
 
 void snapshot_reset(snapshot_t *s)
 {
-	if (s->root && s->arena)
-		arena_rewind(s->arena);
-	else if (s->root)
-		json_decref(s->root);
+	mem_t *m = s->mem;
+	if (m)
+		arena_rewind(&m->strs, (size_t)-1);
 	snapshot_t keep = *s;
 	memset(s, 0, sizeof *s);
 	s->rows = keep.rows;
@@ -193,7 +210,7 @@ void snapshot_reset(snapshot_t *s)
 	s->errors_cap = keep.errors_cap;
 	s->workers = keep.workers;
 	s->workers_cap = keep.workers_cap;
-	s->arena = keep.arena;
+	s->mem = m;
 	s->max_decode = keep.max_decode;
 	s->max_rows = keep.max_rows;
 }
@@ -204,7 +221,7 @@ void snapshot_free(snapshot_t *s)
 	free(s->rows);
 	free(s->errors);
 	free(s->workers);
-	arena_destroy(s->arena);
+	mem_destroy(s->mem);
 	memset(s, 0, sizeof *s);
 }
 
@@ -244,17 +261,23 @@ static int num(const json_t *v, double *out)
 	return 0;
 }
 
-/* A string (with its length), or null (""); -1 for any other type.  A
- * \u0000 (read thanks to JSON_ALLOW_NUL) becomes '?' in place, as the CSV
- * source does, so that the model's strings end at their NUL and equal
- * label values are equal strings. */
-static int str(const json_t *v, const char **out, size_t *len)
+/* A string (with its length), copied into the snapshot's strings, or null
+ * (""); -1 for any other type or when memory runs out.  A \u0000 (read
+ * thanks to JSON_ALLOW_NUL) becomes '?', as in the CSV source, so that the
+ * model's strings end at their NUL and equal label values are equal
+ * strings. */
+static int str(snapshot_t *s, const json_t *v, const char **out, size_t *len)
 {
 	if (json_is_string(v)) {
-		*out = json_string_value(v);
-		*len = json_string_length(v);
-		if (memchr(*out, '\0', *len))
-			expo_utf8_scrub((char *)*out, *len); /* the tree is ours */
+		size_t n = json_string_length(v);
+		char *p = chunk_alloc(&((mem_t *)s->mem)->strs, n + 1);
+		if (!p)
+			return -1;
+		memcpy(p, json_string_value(v), n + 1);
+		if (memchr(p, '\0', n))
+			expo_utf8_scrub(p, n);
+		*out = p;
+		*len = n;
 	} else if (json_is_null(v)) {
 		*out = "";
 		*len = 0;
@@ -387,9 +410,9 @@ static int row_value(snapshot_t *s, qkeys_t *qk, stat_row_t *r, const char *key,
 		if (!json_is_string(v))
 			return -1;
 		*have |= 1;
-		return str(v, &r->name, &r->name_len);
+		return str(s, v, &r->name, &r->name_len);
 	case K_METHOD:
-		return str(v, &r->method, &r->method_len);
+		return str(s, v, &r->method, &r->method_len);
 	case K_P90:
 		if (num(v, &d))
 			return -1;
@@ -490,16 +513,15 @@ static int parse_errors(snapshot_t *s, json_t *arr, buf_t *detail)
 		json_t *o = json_array_get(arr, i);
 		error_row_t *e = &s->errors[i];
 		if (!json_is_object(o) ||
-		    str(json_object_get(o, "method"), &e->method, &e->method_len) ||
+		    str(s, json_object_get(o, "method"), &e->method, &e->method_len) ||
 		    !json_is_string(json_object_get(o, "name")) ||
 		    !json_is_string(json_object_get(o, "error")) ||
-		    num(occurrences_of(o), &e->occurrences) ||
-		    isnan(e->occurrences)) {
+		    num(occurrences_of(o), &e->occurrences) || isnan(e->occurrences) ||
+		    str(s, json_object_get(o, "name"), &e->name, &e->name_len) ||
+		    str(s, json_object_get(o, "error"), &e->error, &e->error_len)) {
 			buf_printf(detail, "errors[%zu] is not {method, name, error, occurrences}", i);
 			return -1;
 		}
-		str(json_object_get(o, "name"), &e->name, &e->name_len);
-		str(json_object_get(o, "error"), &e->error, &e->error_len);
 	}
 	s->nerrors = n;
 	return 0;
@@ -521,14 +543,14 @@ static int parse_workers(snapshot_t *s, json_t *arr, buf_t *detail)
 		    !json_is_string(json_object_get(o, "state")) ||
 		    num(json_object_get(o, "user_count"), &w->user_count) ||
 		    num(json_object_get(o, "cpu_usage"), &w->cpu_percent) ||
-		    (mem && num(mem, &w->memory_bytes))) {
+		    (mem && num(mem, &w->memory_bytes)) ||
+		    str(s, json_object_get(o, "id"), &w->id, &w->id_len) ||
+		    str(s, json_object_get(o, "state"), &w->state_str, &sl)) {
 			buf_printf(detail, "workers[%zu] is not {id, state, user_count, cpu_usage}", i);
 			return -1;
 		}
 		if (!mem)
 			w->memory_bytes = NAN;
-		str(json_object_get(o, "id"), &w->id, &w->id_len);
-		str(json_object_get(o, "state"), &w->state_str, &sl);
 		w->state = lstate_parse(w->state_str);
 	}
 	s->nworkers = n;
@@ -660,11 +682,8 @@ static const stats_field_t top_fields[] = {
 	TF("worker_count", worker_count),
 };
 
-/* The rows an answer holds, against max_rows; -1 with detail beyond it. */
-static int check_rows(const snapshot_t *s, json_t *stats, json_t *errors, json_t *workers,
-		      buf_t *detail)
+int snapshot_check_rows(const snapshot_t *s, size_t n, buf_t *detail)
 {
-	size_t n = json_array_size(stats) + json_array_size(errors) + json_array_size(workers);
 	if (!s->max_rows || n <= s->max_rows)
 		return 0;
 	buf_printf(detail, "%zu rows of stats, errors and workers, more than --locust.max-rows (%zu)",
@@ -696,13 +715,17 @@ static reason_t parse_root(snapshot_t *s, json_t *root, buf_t *detail)
 		return RS_SCHEMA;
 	}
 	size_t sl;
-	str(state, &s->state_str, &sl);
+	if (str(s, state, &s->state_str, &sl)) {
+		buf_puts(detail, "out of memory");
+		return RS_SCHEMA;
+	}
 	s->state = lstate_parse(s->state_str);
 	if ((errors && !json_is_array(errors)) || (workers && !json_is_array(workers))) {
 		buf_puts(detail, "errors or workers is not an array");
 		return RS_SCHEMA;
 	}
-	if (check_rows(s, stats, errors, workers, detail))
+	if (snapshot_check_rows(s, json_array_size(stats) + json_array_size(errors) +
+				       json_array_size(workers), detail))
 		return RS_TOO_LARGE;
 	if (parse_stats(s, stats, detail) || parse_current_pct(s, root, detail) ||
 	    (errors && parse_errors(s, errors, detail)) ||
@@ -716,31 +739,35 @@ reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *deta
 	json_error_t jerr;
 	snapshot_reset(s);
 	pthread_once(&alloc_once, alloc_setup);
-	if (!s->arena && ARENA_ENABLED)
-		s->arena = calloc(1, sizeof(arena_t)); /* NULL: plain malloc */
-	decode_t d = {s->arena, 0, s->max_decode, 0};
+	if (!s->mem && !(s->mem = calloc(1, sizeof(mem_t)))) {
+		buf_puts(detail, "out of memory");
+		return RS_SCHEMA;
+	}
+	mem_t *m = s->mem;
+	decode_t d = {ARENA_ENABLED ? &m->tree : NULL, 0, s->max_decode, 0};
 	live = &d;
 	/* Duplicate keys are refused anywhere (Locust never repeats one, and
-	 * there is no right value to pick); \u0000 is read, the length kept. */
+	 * there is no right value to pick); \u0000 is read. */
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	live = NULL;
-	if (!root) {
-		if (s->arena)
-			arena_rewind(s->arena);
-		if (d.over) {
-			buf_printf(detail, "decoding needs more than --locust.max-decoded-size (%zu bytes)",
-				   s->max_decode);
-			return RS_TOO_LARGE;
-		}
-		buf_printf(detail, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-		return RS_PARSE;
-	}
-	s->root = root;
 	reason_t r = RS_SCHEMA;
-	if (!json_is_object(root))
+	if (!root && d.over) {
+		buf_printf(detail, "decoding needs more than --locust.max-decoded-size (%zu bytes)",
+			   s->max_decode);
+		r = RS_TOO_LARGE;
+	} else if (!root) {
+		buf_printf(detail, "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		r = RS_PARSE;
+	} else if (!json_is_object(root)) {
 		buf_puts(detail, "not a Locust stats document (top level is not an object)");
-	else
+	} else {
 		r = parse_root(s, root, detail);
+	}
+	/* The model holds copies of what it needs: the tree goes now. */
+	if (ARENA_ENABLED)
+		arena_rewind(&m->tree, TREE_KEEP);
+	else
+		json_decref(root);
 	if (r != RS_OK)
 		snapshot_reset(s);
 	return r;

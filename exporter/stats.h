@@ -6,9 +6,9 @@
  * of current_response_time_percentile_50/_95, _1/_2 or the
  * current_response_time_percentiles dict exists, per-row percentiles from
  * ninetieth/ninety_ninth_response_time or response_time_percentile_<p>.
- * Absent or null numbers are NAN.  Strings point into the decoded JSON tree,
- * which the snapshot owns until the next parse or snapshot_free; a \u0000
- * in one reads as '?'.
+ * Absent or null numbers are NAN.  Strings are decoded, NUL-terminated and
+ * owned by the snapshot until the next parse or snapshot_free; a \u0000 in
+ * one reads as '?'.
  *
  * Decoding is bounded: the memory jansson may take for one document
  * (max_decode) and the rows of stats, errors and workers (max_rows); an
@@ -16,7 +16,6 @@
 #ifndef LE_STATS_H
 #define LE_STATS_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -74,7 +73,6 @@ typedef struct {
 } worker_row_t;
 
 typedef struct {
-	json_t *root; /* the decoded document the strings point into */
 	const char *state_str;
 	lstate_t state;
 	double user_count, fail_ratio;
@@ -94,7 +92,7 @@ typedef struct {
 	int has_workers;
 	int legacy_escaping; /* 1: <= 2.27, errors[] HTML-escaped (and repr'd twice
 			      * on masters); 2: CSV source, repr'd twice only */
-	void *arena;         /* memory of root's tree (stats.c), kept across parses */
+	void *mem;           /* the JSON tree's and the strings' memory (stats.c) */
 	size_t max_decode;   /* bytes jansson may allocate for one document; 0: no limit */
 	size_t max_rows;     /* stats + errors + workers rows; 0: no limit */
 } snapshot_t;
@@ -119,6 +117,10 @@ int snapshot_reserve(snapshot_t *s, size_t rows, size_t errors);
  * share (method, name, error) or two workers share an id: Locust keys
  * them uniquely, and rendering them would repeat a series. */
 int snapshot_check_unique(const snapshot_t *s, buf_t *detail);
+
+/* -1 with a reason in detail when n rows (of stats, errors and workers)
+ * are more than s->max_rows. */
+int snapshot_check_rows(const snapshot_t *s, size_t n, buf_t *detail);
 
 /* Decode body into s (reusing its arrays).  RS_OK, or RS_PARSE, RS_SCHEMA or
  * RS_TOO_LARGE with a one-line explanation in detail; on failure s holds

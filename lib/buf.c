@@ -11,18 +11,23 @@ void buf_init(buf_t *b)
 	b->len = 0;
 	b->cap = 0;
 	b->oom = 0;
+	b->max = 0;
+	b->over = 0;
 }
 
 void buf_free(buf_t *b)
 {
+	size_t max = b->max;
 	free(b->data);
 	buf_init(b);
+	b->max = max;
 }
 
 void buf_reset(buf_t *b)
 {
 	b->len = 0;
 	b->oom = 0;
+	b->over = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -38,9 +43,15 @@ int buf_reserve(buf_t *b, size_t extra)
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
+	if (b->max && need > b->max + 1) {
+		b->oom = b->over = 1;
+		return -1;
+	}
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
+	if (b->max && cap > b->max + 1)
+		cap = b->max + 1;
 	char *p = realloc(b->data, cap);
 	if (!p) {
 		b->oom = 1;

@@ -14,9 +14,13 @@ typedef struct {
 	size_t len;
 	size_t cap;
 	int oom;
+	size_t max; /* 0: no limit; growing beyond it sets oom and over */
+	int over;
 } buf_t;
 
+/* An empty buffer without a size limit (set max afterwards for one). */
 void buf_init(buf_t *b);
+/* Release the memory; the buffer is empty and keeps its max. */
 void buf_free(buf_t *b);
 void buf_reset(buf_t *b);
 /* Make room for at least `extra` more bytes (plus a NUL); 0 on success. */

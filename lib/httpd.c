@@ -194,19 +194,17 @@ static void response_head(buf_t *out, struct mg_connection *c, int status, const
 #define ONE_WRITE_MAX (256 * 1024)
 
 void httpd_send(struct mg_connection *c, int status, const char *ctype,
-		const char *body, size_t len, buf_t *gzip_scratch)
+		const char *body, size_t len, const buf_t *gz)
 {
-	int gz = gzip_scratch && len > 0 && httpd_accepts_gzip(c) &&
-		 httpd_gzip(body, len, gzip_scratch) == 0;
 	if (gz) {
-		body = gzip_scratch->data;
-		len = gzip_scratch->len;
+		body = gz->data;
+		len = gz->len;
 	}
 	const char *method = mg_get_request_info(c)->request_method;
 	size_t send_len = method && strcmp(method, "HEAD") == 0 ? 0 : len;
 	buf_t msg;
 	buf_init(&msg);
-	response_head(&msg, c, status, ctype, gz, len);
+	response_head(&msg, c, status, ctype, gz != NULL, len);
 	if (send_len <= ONE_WRITE_MAX) {
 		buf_put(&msg, body, send_len);
 		send_len = 0;

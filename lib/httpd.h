@@ -47,9 +47,9 @@ void httpd_head(buf_t *out, const char *version, int status, const char *reason,
 		const char *ctype, int gz, const httpd_header_t *extra, size_t nextra,
 		size_t len, int keep_alive, time_t now);
 
-/* Send a complete response.  When gzip_scratch is non-NULL and the client
- * accepts gzip, the body is compressed into it first. */
+/* Send a complete response: body, or gz (the same body gzipped) when it is
+ * non-NULL (the caller checked httpd_accepts_gzip). */
 void httpd_send(struct mg_connection *c, int status, const char *ctype,
-		const char *body, size_t len, buf_t *gzip_scratch);
+		const char *body, size_t len, const buf_t *gz);
 
 #endif

@@ -98,7 +98,10 @@ static void test_defaults(void **st)
 	assert_int_equal(r->cfg.log_json, 0);
 	assert_int_equal(r->cfg.compat, 1);
 	assert_int_equal(r->cfg.native, 1);
-	assert_int_equal(r->cfg.max_body, 16 * 1024 * 1024);
+	assert_int_equal(r->cfg.max_body, 8 * 1024 * 1024);
+	assert_int_equal(r->cfg.max_decoded, 24 * 1024 * 1024);
+	assert_int_equal(r->cfg.max_rows, 10000);
+	assert_int_equal(r->cfg.max_text, 16 * 1024 * 1024);
 	assert_int_equal(r->cfg.threads, 8);
 	assert_int_equal(r->cfg.disable_exit, 0);
 	assert_int_equal(r->cfg.insecure, 0);
@@ -242,6 +245,41 @@ static void test_sizes(void **st)
 			fail_msg("size '%s' should be rejected", bad[i]);
 	}
 	expect_error(parse("--locust.max-response-size=lots", NULL), "--locust.max-response-size");
+	expect_error(parse("--locust.max-decoded-size=0", NULL), "--locust.max-decoded-size");
+	expect_error(parse("--web.max-response-size=4KiB", NULL), "--web.max-response-size");
+}
+
+/* The limits of a scrape: sizes, and a row count (a whole number from 1). */
+static void test_limits(void **st)
+{
+	(void)st;
+	run_t *r = parse("--locust.max-decoded-size=64MiB", "--locust.max-rows", "500",
+			 "--web.max-response-size=1MiB", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_int_equal(r->cfg.max_decoded, 64 * 1024 * 1024);
+	assert_int_equal(r->cfg.max_rows, 500);
+	assert_int_equal(r->cfg.max_text, 1024 * 1024);
+	done(r);
+	setenv("LOCUST_EXPORTER_MAX_ROWS", "20000", 1);
+	setenv("LOCUST_EXPORTER_MAX_DECODED_SIZE", "1MiB", 1);
+	setenv("LOCUST_EXPORTER_WEB_MAX_RESPONSE_SIZE", "2MiB", 1);
+	r = parse(NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_int_equal(r->cfg.max_rows, 20000);
+	assert_int_equal(r->cfg.max_decoded, 1024 * 1024);
+	assert_int_equal(r->cfg.max_text, 2 * 1024 * 1024);
+	done(r);
+	unsetenv("LOCUST_EXPORTER_MAX_ROWS");
+	unsetenv("LOCUST_EXPORTER_MAX_DECODED_SIZE");
+	unsetenv("LOCUST_EXPORTER_WEB_MAX_RESPONSE_SIZE");
+	const char *bad[] = {"0", "-5", "1e4", "10k", "", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		buf_t a;
+		buf_init(&a);
+		buf_printf(&a, "--locust.max-rows=%s", bad[i]);
+		expect_error(parse(buf_str(&a), NULL), "--locust.max-rows");
+		buf_free(&a);
+	}
 }
 
 static void test_booleans(void **st)
@@ -391,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup(test_env_and_precedence, clean_env),
 		cmocka_unit_test_setup(test_durations, clean_env),
 		cmocka_unit_test_setup(test_sizes, clean_env),
+		cmocka_unit_test_setup(test_limits, clean_env),
 		cmocka_unit_test_setup(test_booleans, clean_env),
 		cmocka_unit_test_setup(test_headers, clean_env),
 		cmocka_unit_test_setup(test_password, clean_env),

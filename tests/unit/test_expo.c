@@ -177,6 +177,61 @@ static void test_escape_len_and_nul(void **st)
 	free(r);
 }
 
+/* buf's size limit: growing beyond max fails (oom and over), what was
+ * written stays, and reset makes the buffer usable again. */
+static void test_buf_max(void **st)
+{
+	(void)st;
+	buf_t b;
+	buf_init(&b);
+	b.max = 1000;
+	for (int i = 0; i < 100; i++)
+		buf_puts(&b, "0123456789");
+	assert_false(b.oom);
+	assert_int_equal(b.len, 1000);
+	assert_true(b.cap <= 1001);
+	buf_putc(&b, 'x');
+	assert_true(b.oom && b.over);
+	assert_int_equal(b.len, 1000);
+	buf_reset(&b);
+	assert_false(b.oom || b.over);
+	buf_puts(&b, "again");
+	assert_string_equal(buf_str(&b), "again");
+	buf_free(&b);
+	assert_int_equal(b.max, 1000); /* the limit outlives the memory */
+	buf_printf(&b, "%2000s", "");
+	assert_true(b.over);
+	buf_free(&b);
+}
+
+/* keep_t: twice the largest of the last KEEP_WINDOW uses is kept, so a
+ * spike is given back after KEEP_WINDOW smaller uses. */
+static void test_keep(void **st)
+{
+	(void)st;
+	keep_t k = {{0}, 0};
+	assert_int_equal(keep_note(&k, 100), 200);
+	assert_int_equal(keep_note(&k, 5000), 10000);
+	for (int i = 0; i < KEEP_WINDOW - 1; i++)
+		assert_int_equal(keep_note(&k, 100), 10000);
+	assert_int_equal(keep_note(&k, 100), 200);
+
+	buf_t b;
+	buf_init(&b);
+	keep_t kb = {{0}, 0};
+	buf_printf(&b, "%4000s", "");
+	buf_keep(&b, &kb); /* its own size: kept */
+	assert_non_null(b.data);
+	buf_reset(&b);
+	buf_puts(&b, "small");
+	for (int i = 0; i < KEEP_WINDOW - 1; i++)
+		buf_keep(&b, &kb);
+	assert_non_null(b.data); /* the large use is still in the window */
+	buf_keep(&b, &kb);
+	assert_null(b.data);
+	assert_int_equal(b.cap, 0);
+}
+
 static void test_escape_long_roundtrip(void **st)
 {
 	(void)st;
@@ -393,6 +448,8 @@ int main(void)
 		cmocka_unit_test(test_number_special),
 		cmocka_unit_test(test_number_roundtrip_random),
 		cmocka_unit_test(test_u64),
+		cmocka_unit_test(test_buf_max),
+		cmocka_unit_test(test_keep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
