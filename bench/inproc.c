@@ -65,7 +65,7 @@ static void st_decode(bench_t *b)
 static void st_parse(bench_t *b)
 {
 	buf_reset(&b->detail);
-	if (snapshot_parse(&b->snap, b->json.data, b->json.len, &b->detail) != RS_OK)
+	if (snapshot_parse(&b->snap, b->json.data, b->json.len, &b->text, &b->detail) != RS_OK)
 		b->failed = 1;
 }
 

@@ -1,6 +1,7 @@
 /* scrape: fetch -> parse -> render for one target (see scrape.h). */
 #include "scrape.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,13 +78,6 @@ static void track_run(target_t *t, lstate_t st)
 	t->last_state = st;
 }
 
-/* Locust's answer is kept for the next scrape up to this size (every real
- * Locust answer: 500 rows are ~300 KB); a larger one is freed once decoded,
- * so that between scrapes the exporter holds its model and its last text,
- * not megabytes of JSON too.  With malloc's mmap threshold fixed (main.c)
- * it goes back to the system. */
-#define BODY_KEEP (1024 * 1024)
-
 static void free_result(result_t *r)
 {
 	buf_free(&r->text);
@@ -92,8 +86,9 @@ static void free_result(result_t *r)
 	free(r);
 }
 
-/* Fetch and parse; RS_OK leaves a valid snapshot in t->snap. */
-static reason_t fetch(target_t *t)
+/* Fetch and parse (the decoded tree in scratch, or NULL); RS_OK leaves a
+ * valid snapshot in t->snap. */
+static reason_t fetch(target_t *t, buf_t *scratch)
 {
 	buf_reset(&t->detail);
 	reason_t r;
@@ -103,9 +98,7 @@ static reason_t fetch(target_t *t)
 	} else {
 		r = client_get(t->client, "/stats/requests", &t->body, &t->detail);
 		if (r == RS_OK)
-			r = snapshot_parse(&t->snap, t->body.data, t->body.len, &t->detail);
-		if (t->body.cap > BODY_KEEP)
-			buf_free(&t->body); /* the snapshot keeps copies of what it needs */
+			r = snapshot_parse(&t->snap, t->body.data, t->body.len, scratch, &t->detail);
 	}
 	if (r != RS_OK) {
 		t->self.errors[r]++;
@@ -123,18 +116,20 @@ static reason_t fetch(target_t *t)
 }
 
 /* A result object to render into: the previous one when nobody else
- * holds it (so its buffer is reused), else a new one.  Not while callers
- * wait: one woken for the previous fetch may not have taken its
- * reference to t->last yet. */
+ * holds it (so its buffers are reused), else a new one.  Taken before the
+ * fetch, so that its text buffer can hold the decoded tree first, and its
+ * gzip buffer Locust's answer (see do_scrape).  Not while callers wait:
+ * one woken for the previous fetch may not have taken its reference to
+ * t->last yet (callers arriving later wait for this scrape's result). */
 static result_t *take_result(target_t *t)
 {
 	result_t *r = t->last;
 	if (r && r->refs == 1 && t->waiting == 0) {
 		t->last = NULL;
 		buf_keep(&r->text, &t->keep_text);
-		buf_keep(&r->gz, &t->keep_gz);
+		buf_keep(&r->gz, &t->keep_aux);
 		buf_reset(&r->text);
-		buf_reset(&r->gz);
+		buf_move(&t->body, &r->gz);
 		r->gz_state = 0;
 		return r;
 	}
@@ -156,18 +151,35 @@ static void render(target_t *t, result_t *r)
 		t->render_extra(t->render_extra_ud, &r->text);
 }
 
+/* After a scrape whose buffers changed size, give the heap's free pages
+ * back (the growing buffers left them behind); in the steady state no
+ * buffer changes and nothing is trimmed (a trimmed page costs a fault when
+ * it is used again). */
+static void trim_if_changed(target_t *t, const result_t *r)
+{
+	size_t cap = t->body.cap + r->text.cap + r->gz.cap + t->snap.rows_cap + t->snap.errors_cap +
+		     t->snap.workers_cap;
+	if (cap != t->footprint)
+		malloc_trim(0);
+	t->footprint = cap;
+}
+
 static result_t *do_scrape(target_t *t)
 {
-	double t0 = now_s(CLOCK_MONOTONIC);
-	reason_t rc = fetch(t);
-	t->self.scrapes++;
-	t->self.last_duration = now_s(CLOCK_MONOTONIC) - t0;
-
 	pthread_mutex_lock(&t->mu);
 	result_t *r = take_result(t);
 	pthread_mutex_unlock(&t->mu);
+	double t0 = now_s(CLOCK_MONOTONIC);
+	reason_t rc = fetch(t, r ? &r->text : NULL);
+	t->self.scrapes++;
+	t->self.last_duration = now_s(CLOCK_MONOTONIC) - t0;
 	if (!r)
 		return NULL;
+	/* Locust's answer is read; its memory holds the gzip next (one block
+	 * for both: their lives never overlap), and comes back for the next
+	 * fetch when this result is recycled. */
+	buf_move(&r->gz, &t->body);
+	trim_if_changed(t, r);
 	r->up = rc == RS_OK;
 	render(t, r);
 	if (r->text.over) {

@@ -6,9 +6,10 @@
  * queueing their own.  Results are reference-counted text, gzipped at
  * most once, by the first caller that wants it so.
  *
- * Memory is reused from one scrape to the next: the text and gzip buffers
- * of the last result (sized to what recent scrapes needed, see keep_t),
- * the snapshot's arrays and arenas, Locust's answer up to BODY_KEEP.  Each
+ * Memory is reused from one scrape to the next, sized to what recent
+ * scrapes needed (keep_t), in two blocks whose contents never live at the
+ * same time: Locust's answer, then the gzip of the text; the decoded JSON
+ * tree, then the text.  Each
  * stage is bounded by a flag: the answer (--locust.max-response-size), its
  * decoded tree (--locust.max-decoded-size), its rows (--locust.max-rows) and
  * the rendered text (--web.max-response-size); beyond any of them the
@@ -54,7 +55,8 @@ typedef struct {
 	int waiting;   /* callers waiting for the fetch in flight */
 	uint64_t gen;
 	result_t *last;
-	keep_t keep_text, keep_gz;
+	keep_t keep_text, keep_aux; /* text and tree; Locust's answer and gzip */
+	size_t footprint;           /* buffers' capacity after the last scrape */
 	/* Appended to every rendering (the server's own auth counters). */
 	void (*render_extra)(void *ud, buf_t *out);
 	void *render_extra_ud;

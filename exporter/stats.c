@@ -34,34 +34,39 @@ lstate_t lstate_parse(const char *s)
 }
 
 /* ---- memory ------------------------------------------------------------------
- * Two arenas per snapshot: jansson's tree and the model's strings.
+ * jansson's tree lives in a scratch block the caller lends (the scrape's
+ * text buffer: tree and text never live at the same time, so one block
+ * serves both), the model's strings in an arena of the snapshot's own.
  *
  * A 2000-endpoint document is ~100k small jansson allocations; malloc and
- * free of each cost about a fifth of the decode.  Instead json_loadb takes
- * them from the tree arena, and the tree is dropped by rewinding it, never
- * by json_decref.  jansson's allocator is process-wide, so the decode state
- * is only live on the thread that parses, for the duration of json_loadb (a
+ * free of each cost about a fifth of the decode.  Instead json_loadb bumps
+ * through the scratch block (and malloc'd overflow chunks when the tree
+ * outgrows it; the block is grown to the last tree's size before the next
+ * parse), and the tree is dropped by forgetting the block, never by
+ * json_decref.  jansson's allocator is process-wide, so the decode state is
+ * only live on the thread that parses, for the duration of json_loadb (a
  * thread-local pointer): other threads and other jansson users keep plain
- * malloc/free, and concurrent /probe parses each use their own snapshot's.
+ * malloc/free, and concurrent /probe parses each use their own.
  *
  * Every allocation of a decode counts against the snapshot's max_decode
- * (rounded up to the arena's alignment; frees are not subtracted, jansson
- * frees little while it parses), so a document whose tree would outgrow
- * the budget fails inside jansson as out of memory, at a size known in
- * advance whatever the document's shape: a tree is ~5 times the JSON of a
- * real Locust answer, up to ~75 times for hostile shapes (an empty object
- * costs ~230 bytes of tree for 3 of JSON).
+ * (rounded up to 8 bytes, all jansson's structures need; frees are not
+ * subtracted, jansson frees little while it parses), so a document whose
+ * tree would outgrow the budget fails inside jansson as out of memory, at a
+ * size known in advance whatever the document's shape: a tree is ~4-5 times
+ * the JSON of a real Locust answer, up to ~70 times for hostile shapes (an
+ * empty object costs ~200 bytes of tree for 3 of JSON).
  *
  * The strings the model keeps (names, methods, errors, ids, the state) are
- * copied out of the tree, so the tree is gone once the model is built: it
- * never sits beside the rendered text.  Its memory is kept for the next
- * parse up to TREE_KEEP (what Locust's 500-row cap needs), given back
- * above that (at 2000 endpoints 5.3 MB, refaulted each parse for ~1 ms,
- * rather than held between scrapes).
+ * copied out of the tree, so the tree is gone once the model is built.
+ * Memory kept from one parse to the next is never given back and taken
+ * again: on a virtual machine a fresh page costs ~10 us the first time it is
+ * touched (at 2000 endpoints, freeing and refaulting 6 MB was ~25 ms of a
+ * 50 ms scrape).
  *
- * Under AddressSanitizer an arena would hide out-of-bounds accesses inside
- * a chunk, so sanitizer and fuzz builds give jansson plain malloc (and
- * json_decref) and every string a chunk of its own; the count is the same. */
+ * Under AddressSanitizer a bump allocator would hide out-of-bounds accesses
+ * inside a block, so sanitizer and fuzz builds give jansson plain malloc
+ * (and json_decref) and every string a chunk of its own; the count is the
+ * same. */
 #if defined(__SANITIZE_ADDRESS__)
 #define ARENA_ENABLED 0
 #elif defined(__has_feature)
@@ -73,9 +78,8 @@ lstate_t lstate_parse(const char *s)
 #define ARENA_ENABLED 1
 #endif
 
-#define ARENA_ALIGN alignof(max_align_t)
+#define ARENA_ALIGN 8
 #define ARENA_FIRST (16 * 1024)
-#define TREE_KEEP (2 * 1024 * 1024)
 
 typedef struct chunk {
 	struct chunk *next;
@@ -88,16 +92,25 @@ typedef struct {
 	keep_t keep;   /* what the last uses needed: how much to keep */
 } arena_t;
 
+/* The tree of one decode: the lent block, then overflow chunks. */
 typedef struct {
-	arena_t tree, strs;
+	char *base;
+	size_t cap, used;
+	arena_t over;
+} tree_t;
+
+typedef struct {
+	arena_t strs;
+	buf_t scratch; /* the tree's block when the caller lends none */
+	size_t hint;   /* what the last tree took */
 } mem_t;
 
 /* One decode in progress on this thread. */
 typedef struct {
-	arena_t *arena; /* NULL: plain malloc */
-	size_t used;    /* bytes handed out (rounded), the budget's count */
-	size_t limit;   /* 0: none */
-	int over;       /* an allocation was refused for the budget */
+	tree_t *tree; /* NULL: plain malloc */
+	size_t used;  /* bytes handed out (rounded), the budget's count */
+	size_t limit; /* 0: none */
+	int over;     /* an allocation was refused for the budget */
 } decode_t;
 
 static _Thread_local decode_t *live;
@@ -128,22 +141,38 @@ static void *decode_malloc(size_t n)
 	decode_t *d = live;
 	if (!d)
 		return malloc(n);
-	n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	if (d->limit && (n > d->limit || d->used > d->limit - n)) {
 		d->over = 1;
 		return NULL;
 	}
 	d->used += n;
-	return d->arena ? chunk_alloc(d->arena, n) : malloc(n);
+	tree_t *t = d->tree;
+	if (!t)
+		return malloc(n);
+	if (t->cap - t->used >= n) {
+		void *p = t->base + t->used;
+		t->used += n;
+		return p;
+	}
+	return chunk_alloc(&t->over, n);
+}
+
+static int in_tree(const tree_t *t, const char *p)
+{
+	if (p >= t->base && p < t->base + t->cap)
+		return 1;
+	for (const chunk_t *c = t->over.head; c; c = c->next)
+		if (p >= c->data && p < c->data + c->cap)
+			return 1;
+	return 0;
 }
 
 static void decode_free(void *p)
 {
 	decode_t *d = live;
-	if (d && d->arena)
-		for (chunk_t *c = d->arena->head; c; c = c->next)
-			if ((char *)p >= c->data && (char *)p < c->data + c->cap)
-				return; /* reclaimed by the next rewind */
+	if (d && d->tree && in_tree(d->tree, p))
+		return; /* the whole tree goes at once */
 	free(p);
 }
 
@@ -161,20 +190,18 @@ static void arena_drop(arena_t *a)
 	}
 }
 
-/* Forget what the arena holds.  Its memory stays for the next use, as one
- * chunk the size of what this use took (so a similar one takes no malloc
- * and touches no fresh page), unless that is above limit or more than
- * recent uses need. */
-static void arena_rewind(arena_t *a, size_t limit)
+/* Forget the strings.  Their memory stays for the next parse, as one chunk
+ * the size of what this one took (so a similar one takes no malloc and
+ * touches no fresh page), unless that is more than recent parses needed. */
+static void arena_rewind(arena_t *a)
 {
 	size_t total = 0, n = 0;
 	for (chunk_t *c = a->head; c; c = c->next, n++)
 		total += c->used;
 	size_t keep = keep_note(&a->keep, total);
-	if (total > limit || n > 1 || (a->head && a->head->cap > keep)) {
+	if (n > 1 || (a->head && a->head->cap > keep)) {
 		arena_drop(a);
-		if (ARENA_ENABLED && total > 0 && total <= limit &&
-		    (a->head = malloc(sizeof *a->head + total)) != NULL) {
+		if (ARENA_ENABLED && total > 0 && (a->head = malloc(sizeof *a->head + total)) != NULL) {
 			a->head->next = NULL;
 			a->head->cap = total;
 		}
@@ -186,8 +213,8 @@ static void arena_rewind(arena_t *a, size_t limit)
 static void mem_destroy(mem_t *m)
 {
 	if (m) {
-		arena_drop(&m->tree);
 		arena_drop(&m->strs);
+		buf_free(&m->scratch);
 		free(m);
 	}
 }
@@ -201,7 +228,7 @@ void snapshot_reset(snapshot_t *s)
 {
 	mem_t *m = s->mem;
 	if (m)
-		arena_rewind(&m->strs, (size_t)-1);
+		arena_rewind(&m->strs);
 	snapshot_t keep = *s;
 	memset(s, 0, sizeof *s);
 	s->rows = keep.rows;
@@ -734,9 +761,31 @@ static reason_t parse_root(snapshot_t *s, json_t *root, buf_t *detail)
 	return RS_OK;
 }
 
-reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *detail)
+/* The tree's memory for this decode: the scratch block, grown to what the
+ * last tree took (a little more) if it can be. */
+static void tree_open(tree_t *t, buf_t *scratch, size_t hint)
+{
+	buf_reset(scratch);
+	if (buf_reserve(scratch, hint + hint / 8))
+		buf_reset(scratch); /* over its max or out of memory: overflow chunks */
+	*t = (tree_t){scratch->data, scratch->data ? scratch->cap : 0, 0, {NULL, {{0}, 0}}};
+}
+
+/* Drop the tree; returns what it took. */
+static size_t tree_close(tree_t *t, buf_t *scratch)
+{
+	size_t total = t->used;
+	for (chunk_t *c = t->over.head; c; c = c->next)
+		total += c->used;
+	arena_drop(&t->over);
+	buf_reset(scratch);
+	return total;
+}
+
+reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *scratch, buf_t *detail)
 {
 	json_error_t jerr;
+	tree_t tree;
 	snapshot_reset(s);
 	pthread_once(&alloc_once, alloc_setup);
 	if (!s->mem && !(s->mem = calloc(1, sizeof(mem_t)))) {
@@ -744,7 +793,11 @@ reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *deta
 		return RS_SCHEMA;
 	}
 	mem_t *m = s->mem;
-	decode_t d = {ARENA_ENABLED ? &m->tree : NULL, 0, s->max_decode, 0};
+	if (!scratch)
+		scratch = &m->scratch;
+	if (ARENA_ENABLED)
+		tree_open(&tree, scratch, m->hint);
+	decode_t d = {ARENA_ENABLED ? &tree : NULL, 0, s->max_decode, 0};
 	live = &d;
 	/* Duplicate keys are refused anywhere (Locust never repeats one, and
 	 * there is no right value to pick); \u0000 is read. */
@@ -765,7 +818,7 @@ reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *deta
 	}
 	/* The model holds copies of what it needs: the tree goes now. */
 	if (ARENA_ENABLED)
-		arena_rewind(&m->tree, TREE_KEEP);
+		m->hint = tree_close(&tree, scratch);
 	else
 		json_decref(root);
 	if (r != RS_OK)

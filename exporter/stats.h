@@ -92,7 +92,7 @@ typedef struct {
 	int has_workers;
 	int legacy_escaping; /* 1: <= 2.27, errors[] HTML-escaped (and repr'd twice
 			      * on masters); 2: CSV source, repr'd twice only */
-	void *mem;           /* the JSON tree's and the strings' memory (stats.c) */
+	void *mem;           /* the strings' memory (stats.c) */
 	size_t max_decode;   /* bytes jansson may allocate for one document; 0: no limit */
 	size_t max_rows;     /* stats + errors + workers rows; 0: no limit */
 } snapshot_t;
@@ -124,7 +124,9 @@ int snapshot_check_rows(const snapshot_t *s, size_t n, buf_t *detail);
 
 /* Decode body into s (reusing its arrays).  RS_OK, or RS_PARSE, RS_SCHEMA or
  * RS_TOO_LARGE with a one-line explanation in detail; on failure s holds
- * no data. */
-reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *detail);
+ * no data.  scratch: memory lent for the decoded tree (it comes back empty,
+ * maybe grown, its contents gone), or NULL for the snapshot's own. */
+reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *scratch,
+			buf_t *detail);
 
 #endif

@@ -13,6 +13,7 @@ void buf_init(buf_t *b)
 	b->oom = 0;
 	b->max = 0;
 	b->over = 0;
+	b->need = 0;
 }
 
 void buf_free(buf_t *b)
@@ -32,6 +33,17 @@ void buf_reset(buf_t *b)
 		b->data[0] = '\0';
 }
 
+void buf_move(buf_t *dst, buf_t *b)
+{
+	size_t dmax = dst->max, bmax = b->max;
+	buf_free(dst);
+	*dst = *b;
+	buf_reset(dst);
+	dst->max = dmax;
+	buf_init(b);
+	b->max = bmax;
+}
+
 int buf_reserve(buf_t *b, size_t extra)
 {
 	if (b->oom)
@@ -41,6 +53,8 @@ int buf_reserve(buf_t *b, size_t extra)
 		return -1;
 	}
 	size_t need = b->len + extra + 1;
+	if (need > b->need)
+		b->need = need;
 	if (need <= b->cap)
 		return 0;
 	if (b->max && need > b->max + 1) {
@@ -132,6 +146,8 @@ size_t keep_note(keep_t *k, size_t need)
 
 void buf_keep(buf_t *b, keep_t *k)
 {
-	if (b->cap > keep_note(k, b->len + 1))
+	size_t used = b->need > b->len + 1 ? b->need : b->len + 1;
+	b->need = 0;
+	if (b->cap > keep_note(k, used))
 		buf_free(b);
 }

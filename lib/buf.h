@@ -16,6 +16,7 @@ typedef struct {
 	int oom;
 	size_t max; /* 0: no limit; growing beyond it sets oom and over */
 	int over;
+	size_t need; /* the most buf_reserve asked for since buf_keep */
 } buf_t;
 
 /* An empty buffer without a size limit (set max afterwards for one). */
@@ -31,6 +32,9 @@ void buf_putc(buf_t *b, char c);
 void buf_printf(buf_t *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(buf_t *b, const char *fmt, va_list ap);
+/* Give b's memory to dst, empty (dst's own is freed); b is left empty.
+ * Each keeps its max. */
+void buf_move(buf_t *dst, buf_t *b);
 /* NUL-terminated view of the contents ("" when empty or after OOM). */
 const char *buf_str(buf_t *b);
 
@@ -47,7 +51,8 @@ typedef struct {
 
 /* Record a use that needed `need` bytes; the capacity worth keeping. */
 size_t keep_note(keep_t *k, size_t need);
-/* Record b's use (its length) and free b if it holds more than that. */
+/* Record b's use (the most it was asked to hold since the last call) and
+ * free b if it holds more than keep_note allows. */
 void buf_keep(buf_t *b, keep_t *k);
 
 #endif

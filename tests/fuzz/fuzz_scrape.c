@@ -40,7 +40,7 @@ static reason_t scrape_once(const uint8_t *data, size_t size, buf_t *dst)
 	memset(&self, 0, sizeof self);
 	buf_reset(&detail);
 	buf_reset(dst);
-	reason_t r = snapshot_parse(&snap, (const char *)data, size, &detail);
+	reason_t r = snapshot_parse(&snap, (const char *)data, size, dst, &detail);
 	if (r != RS_OK && r != RS_PARSE && r != RS_SCHEMA)
 		die("snapshot_parse returned a transport reason", reason_names[r]);
 	if (r != RS_OK && detail.len == 0)

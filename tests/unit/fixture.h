@@ -41,7 +41,7 @@ static inline void parse_fixture(snapshot_t *snap, char **body, const char *rel)
 	buf_init(&detail);
 	free(*body);
 	*body = read_fixture(rel, &len);
-	reason_t r = snapshot_parse(snap, *body, len, &detail);
+	reason_t r = snapshot_parse(snap, *body, len, NULL, &detail);
 	if (r != RS_OK)
 		fail_msg("%s: %s: %s", rel, reason_names[r], buf_str(&detail));
 	buf_free(&detail);

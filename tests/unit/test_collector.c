@@ -553,7 +553,7 @@ static void test_many_endpoints_and_odd_names(void **st)
 			   " \"num_failures\": 0, \"avg_response_time\": 1.5, \"median_response_time\": 1,"
 			   " \"min_response_time\": 1, \"max_response_time\": 2},", i, i + 1);
 	buf_puts(&doc, "{\"method\": \"\", \"name\": \"Aggregated\", \"num_requests\": 1, \"num_failures\": 0}]}");
-	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_OK);
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, NULL, &d), RS_OK);
 	const char *t = render();
 	assert_int_equal(count_lines_with_prefix(t, "locust_requests_total{"), 2000);
 	assert_int_equal(count_lines_with_prefix(t, "locust_requests_num_requests{"), 2001);

@@ -339,7 +339,7 @@ static void test_aggregated_by_position(void **st)
 static reason_t parse_str(const char *s, buf_t *detail)
 {
 	buf_reset(detail);
-	return snapshot_parse(&snap, s, strlen(s), detail);
+	return snapshot_parse(&snap, s, strlen(s), NULL, detail);
 }
 
 #define MIN_DOC_HEAD "{\"state\": \"running\", \"user_count\": 1, "
@@ -413,7 +413,7 @@ static void test_many_rows(void **st)
 		buf_printf(&doc, "{\"method\": \"GET\", \"name\": \"/e/%d\", \"num_requests\": %d, \"num_failures\": 0},",
 			   i, i);
 	buf_puts(&doc, AGG "]}");
-	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_OK);
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, NULL, &d), RS_OK);
 	assert_int_equal(snap.nrows, 2000);
 	assert_string_equal(snap.rows[1999].name, "/e/1999");
 	assert_dbl(snap.rows[1234].num_requests, 1234);
@@ -501,7 +501,7 @@ static void test_nesting(void **st)
 			buf_puts(&doc, i % 2 ? "}" : "]");
 		buf_puts(&doc, "}");
 		buf_reset(&d);
-		reason_t r = snapshot_parse(&snap, doc.data, doc.len, &d);
+		reason_t r = snapshot_parse(&snap, doc.data, doc.len, NULL, &d);
 		assert_int_equal(r, depth + 1 < JANSSON_MAX_DEPTH ? RS_OK : RS_PARSE);
 	}
 	buf_free(&doc);
@@ -557,9 +557,9 @@ static void test_limits(void **st)
 	buf_puts(&doc, AGG "], \"errors\": [{\"method\": \"GET\", \"name\": \"/\", \"error\": \"e\", "
 		 "\"occurrences\": 1}]}");
 	snap.max_rows = 1002; /* 1001 stats rows + 1 error */
-	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_OK);
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, NULL, &d), RS_OK);
 	snap.max_rows = 1001;
-	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_TOO_LARGE);
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, NULL, &d), RS_TOO_LARGE);
 	assert_non_null(strstr(buf_str(&d), "1002 rows"));
 	assert_null(strchr(buf_str(&d), '\n'));
 	assert_empty();
@@ -568,11 +568,11 @@ static void test_limits(void **st)
 	/* The tree of this document is several times its size. */
 	snap.max_decode = doc.len;
 	buf_reset(&d);
-	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_TOO_LARGE);
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, NULL, &d), RS_TOO_LARGE);
 	assert_non_null(strstr(buf_str(&d), "max-decoded-size"));
 	assert_empty();
 	snap.max_decode = 20 * doc.len;
-	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, &d), RS_OK);
+	assert_int_equal(snapshot_parse(&snap, doc.data, doc.len, NULL, &d), RS_OK);
 	assert_int_equal(snap.nrows, 1000);
 
 	/* A small answer after a refused one. */
