@@ -761,6 +761,36 @@ static reason_t parse_root(snapshot_t *s, json_t *root, buf_t *detail)
 	return RS_OK;
 }
 
+/* jansson parses recursively, ~100 bytes of stack per level, and civetweb
+ * 1.15's workers run on 100 KiB stacks: a document nested a thousand deep
+ * (jansson's own limit is 2048) would overflow one and kill the exporter.
+ * Locust's documents nest three deep, so nesting past MAX_NESTING is
+ * refused before jansson sees it.  The scan only counts brackets outside
+ * strings (whose escapes it steps over); reading is jansson's. */
+#define MAX_NESTING 64
+
+static int too_deep(const char *p, size_t n)
+{
+	int depth = 0, in_str = 0;
+	for (const char *end = p + n; p < end; p++) {
+		char c = *p;
+		if (in_str) {
+			if (c == '\\')
+				p++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > MAX_NESTING)
+				return 1;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return 0;
+}
+
 /* The tree's memory for this decode: the scratch block, grown to what the
  * last tree took (a little more) if it can be. */
 static void tree_open(tree_t *t, buf_t *scratch, size_t hint)
@@ -795,6 +825,10 @@ reason_t snapshot_parse(snapshot_t *s, const char *body, size_t len, buf_t *scra
 	mem_t *m = s->mem;
 	if (!scratch)
 		scratch = &m->scratch;
+	if (too_deep(body, len)) {
+		buf_printf(detail, "malformed JSON: nested deeper than %d levels", MAX_NESTING);
+		return RS_PARSE;
+	}
 	if (ARENA_ENABLED)
 		tree_open(&tree, scratch, m->hint);
 	decode_t d = {ARENA_ENABLED ? &tree : NULL, 0, s->max_decode, 0};

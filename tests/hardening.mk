@@ -8,6 +8,8 @@
 #   check-locust-tls          TLS to Locust: verification on, CA file, skip-verify, mTLS;
 #                             --web-login redirect; --web-base-path URIs
 #   check-locust-auth         REAL Locust 2.12 --web-auth; the password never leaks
+#   check-exporter-hostile    a hostile Locust (huge, deep, wide answers): every scrape
+#                             answered, peak RSS under 64 MiB with default flags
 #
 # Certificates are made by each test with the openssl CLI in a temp dir.
 
@@ -36,5 +38,8 @@ check-locust-tls: $(O)/locust_exporter
 check-locust-auth: $(O)/locust_exporter
 	$(HARDENING_PY) test_locust_auth.py
 
+check-exporter-hostile: $(O)/locust_exporter
+	$(HARDENING_PY) test_hostile_locust.py
+
 CHECKS += check-exporter-tls check-exporter-webconfig check-exporter-paths \
-	check-locust-tls check-locust-auth
+	check-locust-tls check-locust-auth check-exporter-hostile
