@@ -20,16 +20,22 @@ SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "5 100 500 2000 10000").s
 RUNS = int(os.environ.get("BENCH_RUNS", "1" if QUICK else "3"))  # 1 at 10000 endpoints
 MIN_SCRAPES = 100 if QUICK else 500
 SECONDS = 0.5 if QUICK else 2.0
-# Published figures of the Go exporter (containersol/locust_exporter v0.5.2)
-# on a 2-vCPU machine, quoted by issue 6; it cannot be built here.
-GO_CPU_5, GO_CPU_2000 = 1.2, 65.0
-GO_RSS_2000_MB = 34.0
+# The Go exporter (containersol/locust_exporter v0.5.2) measured on this
+# machine kind (shared/GO-REFERENCE.md: 2 vCPU, loopback, a Locust stand-in,
+# keep-alive scrapes with Accept-Encoding: gzip); its toolchain and sources
+# are not here, so its figures are quoted, as (low, high) over its runs.
+GO_CPU = {5: (1.47, 1.70), 2000: (84.0, 90.0)}        # ms per scrape
+GO_RSS = {5: (15.7, 16.5), 2000: (34.9, 37.5)}        # MB after the scrapes
 EXPORTER_CPU, CLIENT_CPU = 1, 0
+# As the container images run it: GnuTLS (linked by libcurl's librtmp, a
+# protocol the exporter never speaks) skips its load-time setup, 0.7 MB.
+EXPORTER_ENV = dict(os.environ, GNUTLS_NO_IMPLICIT_INIT="1")
 
 
 def go_cpu(n):
-    """Linear through (5, 1.2 ms) and (2000, 65 ms); beyond 2000 extrapolated."""
-    return GO_CPU_5 + (n - 5) * (GO_CPU_2000 - GO_CPU_5) / (2000 - 5)
+    """(low, high) ms: linear through the 5- and 2000-endpoint figures
+    (500 is interpolated, 10000 extrapolated)."""
+    return tuple(GO_CPU[5][i] + (n - 5) * (GO_CPU[2000][i] - GO_CPU[5][i]) / (2000 - 5) for i in (0, 1))
 
 
 def driver(url, *extra, pid=None, n=MIN_SCRAPES, seconds=SECONDS):
@@ -50,7 +56,7 @@ def exporter_run(standin_port, n):
     log = open(os.path.join(BIN, "bench", f"exporter-{n}.log"), "w")
     p = start(pinned([tool("locust_exporter"), f"--locust.uri=http://127.0.0.1:{standin_port}/{n}",
                       f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"], EXPORTER_CPU),
-              stdout=log, stderr=log)
+              stdout=log, stderr=log, env=EXPORTER_ENV)
     try:
         base = f"http://127.0.0.1:{port}"
         if not wait_http(base + "/-/healthy"):
@@ -95,10 +101,11 @@ def report(res):
           f"{RUNS} run(s) (1 at 10000 endpoints) of >= {MIN_SCRAPES} scrapes; gz = with Accept-Encoding: gzip; "
           "gz new conn = the same on a new connection per scrape, as Prometheus scraping every 15 s does):")
     print(table(
-        ["endpoints", "JSON KiB", "CPU ms", "CPU gz ms", "gz new conn ms", "jansson ms", "CPU/jansson",
-         "Go ms*", "Go/CPU", "us/endpoint"],
+        ["endpoints", "JSON KiB", "CPU ms", "CPU gz ms", "gz new conn ms", "jansson ms", "gz/jansson",
+         "Go gz ms*", "Go/gz", "us/endpoint"],
         [[r["n"], fmt(r["json_bytes"] / 1024, 0), fmt(r["cpu"]), fmt(r["cpu_gz"]), fmt(r["cpu_gz_new"]), fmt(r["decode"]),
-          fmt(r["cpu"] / r["decode"], 2), fmt(r["go"], 1), fmt(r["go"] / r["cpu"], 1),
+          fmt(r["cpu_gz"] / r["decode"], 2), "%.1f-%.1f" % r["go"],
+          "%.1f-%.1f" % (r["go"][0] / r["cpu_gz"], r["go"][1] / r["cpu_gz"]),
           fmt(1000 * r["cpu"] / r["n"], 2)] for r in res]))
     print("\nScrape latency (ms) and bytes on the wire (headers + body):")
     print(table(
@@ -114,45 +121,47 @@ def report(res):
          "RSS new conns", "private new conns"],
         [[r["n"], int(r["idle_rss"]), int(r["idle_anon"]), int(r["rss"]), int(r["anon"]), int(r["hwm"]),
           int(r["scrapes"]), int(r["rss_new"]), int(r["anon_new"])] for r in res]))
-    print("\nIn-process stages (ms, median): decode = jansson's json_loadb alone (the reference floor), "
-          "parse = the exporter's one-pass decode into the model (jsonread), render = text exposition, "
-          "gzip = libdeflate level 1:")
+    print("\nIn-process stages (ms, median): decode = jansson's json_loadb + json_decref alone (the floor of "
+          "the chosen library), parse = the exporter's decode (json_loadb into memory it keeps, then the walk "
+          "into the model), render = text exposition, gzip = libdeflate level 1:")
     print(table(["endpoints", "decode", "parse", "render", "gzip"],
                 [[r["n"], fmt(r["decode"]), fmt(r["parse"]), fmt(r["render"]), fmt(r["gzip"])] for r in res]))
     if len(res) > 1:
         a, b = res[0], res[-1]
         print(f"\nLinearity: marginal CPU per endpoint {1000 * (b['cpu'] - a['cpu']) / (b['n'] - a['n']):.2f} us "
               f"between {a['n']} and {b['n']} endpoints; per-size figures in the us/endpoint column.")
-    print("\n* Go: the published figures of containersol/locust_exporter v0.5.2 quoted in issue 6 "
-          "(it cannot be built here), linearly interpolated through 1.2 ms at 5 and 65 ms at 2000 "
-          "endpoints (0.032 ms per endpoint); 10000 is extrapolated.")
+    print("\n* Go: containersol/locust_exporter v0.5.2 measured on this machine kind (shared/GO-REFERENCE.md: "
+          "keep-alive scrapes with gzip; low-high over its runs), linearly interpolated between its 5- and "
+          "2000-endpoint figures; 10000 is extrapolated.  The exporter runs with GNUTLS_NO_IMPLICIT_INIT=1, "
+          "as its container image does.")
     targets(res)
 
 
 def targets(res):
+    """Issue 10's targets, each a ratio against the Go exporter's figures:
+    met when ours is within the ratio of Go's best (lowest) run, 'met vs
+    mid' when only within the ratio of the middle of its range."""
     by = {r["n"]: r for r in res}
     rows = []
 
-    def add(what, got, goal, ok):
-        rows.append([what, got, goal, "met" if ok else "MISSED"])
-    if 5 in by:
-        r = by[5]
-        add("CPU/scrape at 5", fmt(r["cpu"]) + " ms", f"<= {GO_CPU_5 / 10:.3f} ms (Go/10)", r["cpu"] <= GO_CPU_5 / 10)
-        add("RSS at 5 (VmRSS)", f"{r['rss'] / 1024:.2f} MiB", "<= 2 MiB", r["rss"] <= 2048)
-        add("private memory at 5 (RssAnon)", f"{r['anon'] / 1024:.2f} MiB", "<= 2 MiB", r["anon"] <= 2048)
-    if 500 in by:
-        r = by[500]
-        add("CPU/scrape at 500", fmt(r["cpu"]) + " ms", f"<= {go_cpu(500) / 4:.2f} ms (Go/4)", r["cpu"] <= go_cpu(500) / 4)
-    if 2000 in by:
-        r = by[2000]
-        add("CPU/scrape at 2000", fmt(r["cpu"]) + " ms", f"<= {1.25 * r['decode']:.2f} ms (1.25 x jansson)",
-            r["cpu"] <= 1.25 * r["decode"])
-        add(f"RSS after {int(r['scrapes'])} scrapes at 2000", f"{r['rss'] * 1024 / 1e6:.1f} MB",
-            f"<= {GO_RSS_2000_MB / 4:.1f} MB (Go/4)", r["rss"] * 1024 <= GO_RSS_2000_MB / 4 * 1e6)
-        add("gzip when asked, at 2000", f"{fmt(r['bytes'] / r['bytes_gz'], 1)}x smaller",
-            "gzip on (~20x on real data)", r["bytes_gz"] < r["bytes"])
-    print("\nTargets (issue 6; informational, never a failure):")
-    print(table(["target", "measured", "goal", ""], rows))
+    def add(what, got, go, ratio, unit):
+        lo, hi = go
+        goal_lo, goal_mid = lo * ratio, (lo + hi) / 2 * ratio
+        verdict = "met" if got <= goal_lo else "met vs mid" if got <= goal_mid else "MISSED"
+        rows.append([what, f"{got:.3f} {unit}", f"<= {goal_lo:.3f}-{goal_mid:.3f} {unit} (Go x {ratio:.2f})",
+                     f"{got / lo:.3f}-{got / ((lo + hi) / 2):.3f}", verdict])
+    for n, cpu_ratio in ((5, 1 / 10), (500, 1 / 3), (2000, 1 / 2)):
+        if n not in by:
+            continue
+        r = by[n]
+        add(f"CPU/scrape at {n}, gzip, kept alive", r["cpu_gz"], go_cpu(n), cpu_ratio, "ms")
+        add(f"CPU/scrape at {n}, gzip, new connections", r["cpu_gz_new"], go_cpu(n), cpu_ratio, "ms")
+    for n, rss_ratio in ((5, 3 / 4), (2000, 1 / 2)):
+        if n in by:
+            r = by[n]
+            add(f"RSS at {n} after {int(r['scrapes'])} scrapes", r["rss"] * 1024 / 1e6, GO_RSS[n], rss_ratio, "MB")
+    print("\nTargets (issue 10; ratios against the Go exporter, informational, never a failure):")
+    print(table(["target", "measured", "goal", "ours / Go", ""], rows))
 
 
 def main():
