@@ -3,9 +3,11 @@
  *
  *   bench-inproc N [--seconds S] [--dump FILE] [--only STAGE]
  *
- * decode   jansson json_loadb + json_decref: the reference floor of issue 6
- *          (a tree decoder; the exporter no longer uses one)
- * parse    snapshot_parse: the exporter's one-pass decode into the model
+ * decode   jansson json_loadb + json_decref with malloc: the floor of the
+ *          decoder the exporter uses
+ * parse    snapshot_parse: jansson's decode into memory kept from round to
+ *          round (the text buffer, as the exporter lends it), then the walk
+ *          into the model
  * render   collector_render of both metric sets plus process_*
  * gzip     httpd_gzip of the rendered text (what Accept-Encoding: gzip adds)
  * proc     procmetrics_render alone (process_* from /proc, part of render)
