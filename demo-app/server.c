@@ -54,6 +54,15 @@ static void on_conn_closed(const struct mg_connection *c)
 	app_busy(-1);
 }
 
+/* civetweb calls this inside mg_start2, after the port is bound and before
+ * its master thread accepts a connection: registering the handler here
+ * means no request ever meets civetweb's own 404 for a path not yet
+ * handled (the context is ours to change: the const is civetweb's API). */
+static void on_init_context(const struct mg_context *ctx)
+{
+	mg_set_request_handler((struct mg_context *)ctx, "/", app_handle, NULL);
+}
+
 /* The options at debug level, as "name=value ..." (bench/demo.py gives
  * the reference civetweb the same ones). */
 static void log_options(const char *const *options)
@@ -111,6 +120,7 @@ struct mg_context *server_start(const char *listen, long threads, int keep_alive
 	cb.log_message = on_log;
 	cb.init_connection = on_conn_open;
 	cb.connection_closed = on_conn_closed;
+	cb.init_context = on_init_context;
 	log_options(options);
 	small_stacks();
 	struct mg_init_data init = {.callbacks = &cb, .configuration_options = options};
@@ -125,8 +135,6 @@ struct mg_context *server_start(const char *listen, long threads, int keep_alive
 	if (!ctx)
 		buf_printf(err, "cannot listen on %s: %s", listen,
 			   msg[0] ? msg : "civetweb failed to start");
-	else
-		mg_set_request_handler(ctx, "/", app_handle, NULL);
 	buf_free(&ports);
 	return ctx;
 }
