@@ -211,6 +211,8 @@ static void backend(route_id_t r, const char *query, app_response_t *resp,
 	} else {
 		orders(resp, query, rng, extra);
 	}
+	if (r != R_ABOUT)
+		metrics_db_statements(r, db_statements_take());
 	pool_release(&pool);
 }
 

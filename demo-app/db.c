@@ -26,6 +26,7 @@ typedef struct conn {
 } conn_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local unsigned statements; /* run by this thread, see db_statements_take */
 static conn_t *idle;
 static buf_t path;
 static int temp_file;
@@ -225,6 +226,7 @@ typedef struct {
 
 static int q_start(query_t *q, sqlite3 *db, const char *sql, int64_t arg)
 {
+	statements++;
 	q->start = pause_now();
 	if (sqlite3_prepare_v2(db, sql, -1, &q->st, NULL) != SQLITE_OK)
 		return -1;
@@ -360,4 +362,11 @@ int db_each_product(void (*fn)(int64_t id, int64_t price_cents))
 	}
 	conn_put(c);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+unsigned db_statements_take(void)
+{
+	unsigned n = statements;
+	statements = 0;
+	return n;
 }

@@ -25,4 +25,8 @@ int db_product_price(int64_t product_id, int64_t *price_cents);
 /* Call fn for every product (one query); 0 or -1. */
 int db_each_product(void (*fn)(int64_t id, int64_t price_cents));
 
+/* The SQL statements the calling thread ran since its previous call (a
+ * request runs on one thread: its N in "N+1"); resets the count. */
+unsigned db_statements_take(void);
+
 #endif

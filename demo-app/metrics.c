@@ -25,12 +25,15 @@ static const double http_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.15,
 static const double db_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 				   0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
 				   0.5, 1};
+/* statements per request: 0 (a cache hit), 1 (one query), N+1 patterns */
+static const double stmt_bounds[] = {0, 1, 2, 3, 5, 10, 20, 50, 100};
 static const double pool_bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
 				     0.25, 0.5, 1, 2.5, 5};
 #define NB(a) (sizeof(a) / sizeof((a)[0]))
 
 static _Atomic uint64_t requests[R_COUNT][M_COUNT][STATUS_SLOTS];
 static histogram_t http_hist[R_COUNT];
+static histogram_t stmt_hist[R_COUNT];
 static histogram_t db_hist, pool_hist;
 static atomic_long in_flight;
 static _Atomic uint64_t spikes, db_queries, cache_hits, cache_misses,
@@ -40,7 +43,8 @@ int metrics_init(void)
 {
 	int rc = 0;
 	for (int r = 0; r < R_COUNT; r++)
-		rc |= histogram_init(&http_hist[r], http_bounds, NB(http_bounds));
+		rc |= histogram_init(&http_hist[r], http_bounds, NB(http_bounds)) |
+		      histogram_init(&stmt_hist[r], stmt_bounds, NB(stmt_bounds));
 	rc |= histogram_init(&db_hist, db_bounds, NB(db_bounds));
 	rc |= histogram_init(&pool_hist, pool_bounds, NB(pool_bounds));
 	if (rc)
@@ -50,8 +54,10 @@ int metrics_init(void)
 
 void metrics_free(void)
 {
-	for (int r = 0; r < R_COUNT; r++)
+	for (int r = 0; r < R_COUNT; r++) {
 		histogram_free(&http_hist[r]);
+		histogram_free(&stmt_hist[r]);
+	}
 	histogram_free(&db_hist);
 	histogram_free(&pool_hist);
 }
@@ -96,6 +102,13 @@ void metrics_db_query(double seconds)
 {
 	inc(&db_queries);
 	histogram_observe(&db_hist, seconds);
+}
+
+void metrics_db_statements(route_id_t r, unsigned n)
+{
+	if ((unsigned)r >= R_COUNT)
+		r = R_OTHER;
+	histogram_observe(&stmt_hist[r], (double)n);
 }
 
 void metrics_pool_wait(double seconds)
@@ -150,12 +163,14 @@ static void r_requests(buf_t *out, const struct family *f, const metrics_gauges_
 			}
 }
 
-static void r_duration(buf_t *out, const struct family *f, const metrics_gauges_t *g)
+/* One histogram per route; `all`: every route, else those observed. */
+static void per_route(buf_t *out, const char *name, histogram_t *h, int all)
 {
-	(void)g;
 	buf_t ls;
 	buf_init(&ls);
 	for (int r = 0; r < R_COUNT; r++) {
+		if (!all && histogram_count(&h[r]) == 0)
+			continue;
 		buf_reset(&ls);
 		expo_label_t l = {"route", route_label((route_id_t)r), EXPO_STRLEN};
 		expo_labelset(&ls, &l, 1);
@@ -163,9 +178,21 @@ static void r_duration(buf_t *out, const struct family *f, const metrics_gauges_
 			out->oom = 1;
 			break;
 		}
-		histogram_render(out, "", f->f.name, ls.data, ls.len, &http_hist[r]);
+		histogram_render(out, "", name, ls.data, ls.len, &h[r]);
 	}
 	buf_free(&ls);
+}
+
+static void r_duration(buf_t *out, const struct family *f, const metrics_gauges_t *g)
+{
+	(void)g;
+	per_route(out, f->f.name, http_hist, 1);
+}
+
+static void r_statements(buf_t *out, const struct family *f, const metrics_gauges_t *g)
+{
+	(void)g;
+	per_route(out, f->f.name, stmt_hist, 0);
 }
 
 static void r_in_flight(buf_t *out, const struct family *f, const metrics_gauges_t *g)
@@ -214,6 +241,7 @@ static const struct family families[] = {
 	{{"demo_leaked_bytes", EXPO_GAUGE, "Bytes retained by the memory_leak scenario."}, GAUGE(leaked_bytes)},
 	{{"demo_db_queries_total", EXPO_COUNTER, "SQL statements executed against the embedded database."}, COUNTER(db_queries)},
 	{{"demo_db_query_duration_seconds", EXPO_HISTOGRAM, "Duration of one SQL statement in seconds."}, HIST(db_hist)},
+	{{"demo_db_statements_per_request", EXPO_HISTOGRAM, "SQL statements one request ran, by route (N+1 patterns run many)."}, r_statements, NULL, 0, NULL},
 	{{"demo_cache_requests_total", EXPO_COUNTER, "Lookups in the /products cache, by result."}, r_cache, NULL, 0, NULL},
 	{{"demo_pool_size", EXPO_GAUGE, "Capacity of the backend connection pool."}, GAUGE(pool_size)},
 	{{"demo_pool_in_use", EXPO_GAUGE, "Backend connections currently in use."}, GAUGE(pool_in_use)},

@@ -23,6 +23,9 @@ void metrics_in_flight(int delta);
 long metrics_in_flight_now(void);
 void metrics_latency_spike(void);
 void metrics_db_query(double seconds);
+/* The SQL statements one request of route r ran (from the first on, the
+ * route has a series). */
+void metrics_db_statements(route_id_t r, unsigned n);
 void metrics_cache(int hit);
 void metrics_pool_wait(double seconds);
 void metrics_pool_timeout(void);
