@@ -8,8 +8,8 @@
     ACCEPTANCE_DURATION    seconds at full load, ramp-up included (default 60)
     SLO_P95_MS, SLO_FAIL_RATIO   the SLO (slo.py)
 
-The SLO is evaluated on SloUser's routes (/, /about, /products): /contact
-answers 404 by design and is left out.
+The SLO is evaluated on SloUser's routes (/, /about, /products, /orders):
+/contact answers 404 by design and is left out.
 """
 import logging
 
