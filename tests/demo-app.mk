@@ -14,7 +14,13 @@ $(O)/tests/unit/test_demo_%: $(O)/tests/unit/test_demo_%.o $(DEMO_OBJ)
 check-demo-unit: $(DEMO_UNIT_BINS)
 	@set -e; for t in $(DEMO_UNIT_BINS); do echo "--- $$t"; $$t; done
 
-check-demo-integration: $(O)/demo-app
+# LD_PRELOAD shim of the start test (slow thread creation); no sanitizer
+# in it, whatever SANITIZE says
+$(O)/tests/slow_thread_start.so: tests/integration/slow_thread_start.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
+check-demo-integration: $(O)/demo-app $(O)/tests/slow_thread_start.so
 	$(DEMO_TEST_PY) tests/integration/demo_app_test.py
 
 check-demo-locust: $(O)/demo-app

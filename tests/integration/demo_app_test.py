@@ -4,7 +4,8 @@
 Every route, status and delay band; 500 parallel /about requests served in
 parallel; every scenario's effect in /metrics (switched at run time through
 the admin API); promtool accepts /metrics; flags and SIGTERM; connections
-closed after each answer by default, reused with --keep-alive."""
+closed after each answer by default, reused with --keep-alive; no request
+sent while the app starts meets civetweb's own 404."""
 import http.client
 import json
 import os
@@ -13,12 +14,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "..")]
 from demo_app_common import BINARY, App, parallel  # noqa: E402
-from testkit import Results, promtool_check, require as check  # noqa: E402
+from testkit import (BUILD, Results, free_port, http, promtool_check, require as check,  # noqa: E402
+                     spawn, stop)
 
 LEAK = 1 << 20  # bytes per request in the leak check
 APP_ARGS = ["--seed=7", "--pool-size=2", "--pool-timeout=0.3",
@@ -189,6 +192,12 @@ def test_slow_db(app):
     t_fast = delta(m0, m1, "demo_db_query_duration_seconds_sum")
     t_slow = delta(m1, m2, "demo_db_query_duration_seconds_sum")
     check(t_slow > t_fast, f"unindexed scans cost more: {t_slow:.4f}s vs {t_fast:.4f}s")
+    per_request = 'demo_db_statements_per_request_bucket{route="/orders",le="%s"}'
+    check(delta(m0, m1, per_request % "1") == 1, "the JOIN: 1 statement in that request")
+    check(delta(m1, m2, per_request % "20") == 0 and delta(m1, m2, per_request % "50") == 1,
+          "N+1: 41 statements in that request (20 < n <= 50)")
+    check(delta(m1, m2, 'demo_db_statements_per_request_sum{route="/orders"}') == 41,
+          "statements per request sum")
 
 
 def test_poor_cache(app):
@@ -446,6 +455,43 @@ def test_keep_alive_idle_timeout():
         app.stop()
 
 
+# LD_PRELOAD shim: the app's main thread creates threads slowly (see the .c file).
+SLOW_START = os.path.join(BUILD, "tests", "slow_thread_start.so")
+
+
+def test_no_404_while_starting():
+    """civetweb accepts connections while mg_start2 still creates its worker
+    threads.  With that made to last a second (40 threads, 25 ms each),
+    requests sent from the first moment the port accepts until the app logs
+    that it listens must all be served by the app (200), never by civetweb
+    before the app's handler exists (404)."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="demo-app-start-", suffix=".log")
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env = dict(os.environ, LD_PRELOAD=SLOW_START, SLOW_THREAD_START_MS="25",
+               ASAN_OPTIONS=(asan + ":" if asan else "") + "verify_asan_link_order=0")
+    proc = spawn([BINARY, f"--listen=127.0.0.1:{port}", "--threads=40"],
+                 stdout=log, stderr=subprocess.STDOUT, env=env)
+    during = []
+    try:
+        end = time.monotonic() + 30
+        while time.monotonic() < end and proc.poll() is None:
+            started = b"listening on" in open(log.name, "rb").read()
+            try:
+                status = http(f"http://127.0.0.1:{port}/admin/scenarios", timeout=10)[0]
+            except OSError:
+                time.sleep(0.002)  # not listening yet
+                continue
+            if started:
+                break
+            during.append(status)
+    finally:
+        code = stop(proc)
+    check(during, "requests answered while the app was starting")
+    check(all(s == 200 for s in during), f"answers while starting: {during}")
+    check(code == 0, f"exit {code}")
+
+
 def main():
     tally = Results()
     app = App(*APP_ARGS, env=APP_ENV)
@@ -456,7 +502,7 @@ def main():
                test_closes_by_default):
         tally.run(fn, app)
     tally.run(lambda: check(app.stop() == 0, "exit code after the run"))
-    for fn in (test_scenarios_at_start, test_bad_flags, test_sigterm_with_requests_in_flight,
+    for fn in (test_no_404_while_starting, test_scenarios_at_start, test_bad_flags, test_sigterm_with_requests_in_flight,
                test_sigint, test_keep_alive_one_connection, test_keep_alive_follows_the_request,
                test_keep_alive_idle_timeout):
         tally.run(fn)
