@@ -513,27 +513,50 @@ def demo_dashboard():
     ]
     panels += scenario_row("latency_spikes", "latency spikes",
                            "Random requests stall: the tail (p99) leaves the median behind.", [
-        timeseries("Latency spikes per second", "Injected spikes per second.",
-                   [T(rate("demo_latency_spikes_total", SRV), "spikes/s")], "reqps", w=10, h=8),
+        timeseries("Requests over 1 s (share, 5 min)", "Share of the app's requests (not "
+                   "/metrics, /healthz) slower than 1 s over 5 minutes (recording rule): what "
+                   "DemoAppSlowRequests reads; the dashed line is its target (1%).",
+                   [T("max by (instance) (job_instance:http_requests_slow:ratio_rate5m{%s})"
+                      % SRV, "{{instance}}")],
+                   "percentunit", w=6, h=8, thresholds=steps("green", (0.01, "red"))),
         timeseries("Tail vs median (all routes)", "p99 against p50: spikes widen the gap.",
                    [T(hq % ("0.5", "", SRV), "p50"), T(hq % ("0.99", "", SRV), "p99")], "s",
-                   w=10, h=8)])
+                   w=7, h=8),
+        timeseries("Latency spikes per second", "Spikes the scenario injected per second "
+                   "(its own counter: the truth to compare the alert with).",
+                   [T(rate("demo_latency_spikes_total", SRV), "spikes/s")], "reqps", w=7, h=8)])
     panels += scenario_row("memory_leak", "memory leak",
                            "The app keeps memory on every request (bounded).", [
-        timeseries("Leaked bytes", "Memory the scenario has leaked so far.",
-                   [T("sum(demo_leaked_bytes{%s})" % SRV, "leaked")], "bytes", w=10, h=8),
-        timeseries("Resident memory growth", "RSS trend (deriv over 5 min, recording rule): "
-                   "steady growth is what the DemoAppMemoryLeak alert looks for.",
-                   [T("sum(job_instance:process_resident_memory_bytes:deriv5m{%s})" % SRV,
-                      "growth")], "Bps", w=10, h=8)])
+        timeseries("Resident memory above its 10-min minimum", "RSS minus its lowest value of "
+                   "the last 10 minutes (recording rule): a warm-up stays below the dashed "
+                   "line (64 MiB), a leak crosses it; one half of DemoAppMemoryLeak.",
+                   [T("max by (instance) (job_instance:process_resident_memory_bytes:above_min10m{%s})"
+                      % SRV, "{{instance}}")],
+                   "bytes", w=6, h=8, thresholds=steps("green", (67108864, "red"))),
+        timeseries("Resident memory growth", "RSS trend (deriv over 2 min, recording rule): "
+                   "still growing above the dashed line (128 KiB/s) is the other half of "
+                   "DemoAppMemoryLeak.",
+                   [T("max by (instance) (job_instance:process_resident_memory_bytes:deriv2m{%s})"
+                      % SRV, "{{instance}}")],
+                   "Bps", w=7, h=8, min0=False, thresholds=steps("green", (131072, "red"))),
+        timeseries("Leaked bytes", "Memory the scenario has leaked so far (its own gauge: "
+                   "the truth to compare the alert with).",
+                   [T("sum(demo_leaked_bytes{%s})" % SRV, "leaked")], "bytes", w=7, h=8)])
     panels += scenario_row("slow_db", "slow database",
-                           "An inefficient query (full scan) in the embedded database.", [
+                           "An N+1 query pattern without index: many statements per request.", [
+        timeseries("SQL statements per request by route", "Average statements one request "
+                   "of each database route ran over a minute (recording rule): 1 for a JOIN, "
+                   "41 for the N+1 pattern; DemoAppNPlusOneQueries fires above the dashed "
+                   "line (10).",
+                   [T("max by (route) (route:demo_db_statements_per_request:avg_rate1m{%s})"
+                      % SRV, "{{route}}")],
+                   "short", w=6, h=8, thresholds=steps("green", (10, "red"))),
         timeseries("Queries per second", "Database queries the app runs.",
-                   [T(rate("demo_db_queries_total", SRV), "queries/s")], "reqps", w=10, h=8),
+                   [T(rate("demo_db_queries_total", SRV), "queries/s")], "reqps", w=7, h=8),
         timeseries("Query duration p50 / p95", "Database query latency from its histogram.",
                    [T("histogram_quantile(0.5, sum by (le) (rate(demo_db_query_duration_seconds_bucket{%s}[$__rate_interval])))" % SRV, "p50"),
                     T("histogram_quantile(0.95, sum by (le) (rate(demo_db_query_duration_seconds_bucket{%s}[$__rate_interval])))" % SRV, "p95")],
-                   "s", w=10, h=8)])
+                   "s", w=7, h=8)])
     panels += scenario_row("poor_cache", "poor caching",
                            "The cache stops holding entries: misses go to the database.", [
         timeseries("Cache hit ratio", "Hits / lookups over the scrape window.",
