@@ -1,5 +1,8 @@
 # demo-app tests: cmocka unit tests, the integration test against the real
-# binary, and short real Locust runs with the acceptance profile.
+# binary, short real Locust runs with the acceptance profile, and the live
+# alert test (check-demo-alerts, ~5.5 min: six demo apps, one per scenario
+# and a healthy one, under the project's Locust profile, with a real
+# Prometheus evaluating the project's rules).
 DEMO_UNIT = route delay scenario metrics config respond
 DEMO_UNIT_BINS = $(DEMO_UNIT:%=$(O)/tests/unit/test_demo_%)
 DEMO_TEST_PY = /usr/bin/python3
@@ -26,5 +29,8 @@ check-demo-integration: $(O)/demo-app $(O)/tests/slow_thread_start.so
 check-demo-locust: $(O)/demo-app
 	$(DEMO_TEST_PY) tests/integration/demo_app_locust_test.py
 
-CHECKS += check-demo-unit check-demo-integration check-demo-locust
+check-demo-alerts: $(O)/demo-app
+	$(DEMO_TEST_PY) tests/integration/demo_alerts_live_test.py
+
+CHECKS += check-demo-unit check-demo-integration check-demo-locust check-demo-alerts
 .PRECIOUS: $(O)/tests/unit/test_demo_%.o

@@ -67,6 +67,7 @@ static void test_every_family_once(void **state)
 		"demo_worker_threads_busy gauge", "demo_scenario_enabled gauge",
 		"demo_latency_spikes_total counter", "demo_leaked_bytes gauge",
 		"demo_db_queries_total counter", "demo_db_query_duration_seconds histogram",
+		"demo_db_statements_per_request histogram",
 		"demo_cache_requests_total counter", "demo_pool_size gauge",
 		"demo_pool_in_use gauge", "demo_pool_wait_seconds histogram",
 		"demo_pool_timeouts_total counter", "process_cpu_seconds_total counter",
@@ -173,6 +174,34 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void test_statements_per_request(void **state)
+{
+	(void)state;
+	buf_t out;
+	buf_init(&out);
+	render(&out);
+	/* no route has run a statement yet: no series */
+	assert_null(strstr(buf_str(&out), "demo_db_statements_per_request_bucket{"));
+	metrics_db_statements(R_ORDERS, 41);
+	metrics_db_statements(R_ORDERS, 1);
+	metrics_db_statements(R_PRODUCTS, 0);
+	metrics_db_statements((route_id_t)99, 3); /* out of range: "other" */
+	render(&out);
+	const char *s = buf_str(&out);
+	assert_non_null(strstr(s, "demo_db_statements_per_request_bucket{route=\"/orders\",le=\"0\"} 0\n"));
+	assert_non_null(strstr(s, "demo_db_statements_per_request_bucket{route=\"/orders\",le=\"1\"} 1\n"));
+	assert_non_null(strstr(s, "demo_db_statements_per_request_bucket{route=\"/orders\",le=\"20\"} 1\n"));
+	assert_non_null(strstr(s, "demo_db_statements_per_request_bucket{route=\"/orders\",le=\"50\"} 2\n"));
+	assert_non_null(strstr(s, "demo_db_statements_per_request_sum{route=\"/orders\"} 42\n"));
+	assert_non_null(strstr(s, "demo_db_statements_per_request_count{route=\"/orders\"} 2\n"));
+	assert_non_null(strstr(s, "demo_db_statements_per_request_bucket{route=\"/products\",le=\"0\"} 1\n"));
+	assert_non_null(strstr(s, "demo_db_statements_per_request_count{route=\"other\"} 1\n"));
+	/* 9 bounds + Inf for each of the three routes observed, no others */
+	assert_int_equal(count(s, "demo_db_statements_per_request_bucket{"), 3 * 10);
+	assert_null(strstr(s, "demo_db_statements_per_request_count{route=\"/about\"}"));
+	buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_requests_and_duration),
 		cmocka_unit_test(test_scenario_counters),
 		cmocka_unit_test(test_in_flight),
+		cmocka_unit_test(test_statements_per_request),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,12 +5,14 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
 #include "app.h"
 #include "cache.h"
 #include "config.h"
+#include "db.h"
 #include "leak.h"
 #include "scenario.h"
 
@@ -125,9 +127,26 @@ static void test_seed_routes(void **state)
 	buf_free(&r.body);
 }
 
+/* The statements_per_request count of route in /metrics, with `le` (0
+ * before the route ran any: no series yet). */
+static double statements_bucket(const char *route, const char *le)
+{
+	result_t r = serve("GET", "/metrics", NULL);
+	buf_t key;
+	buf_init(&key);
+	buf_printf(&key, "demo_db_statements_per_request_bucket{route=\"%s\",le=\"%s\"} ", route, le);
+	const char *at = strstr(buf_str(&r.body), buf_str(&key));
+	double v = at ? strtod(at + key.len, NULL) : 0;
+	buf_free(&key);
+	buf_free(&r.body);
+	return v;
+}
+
 static void test_orders_same_result_both_ways(void **state)
 {
 	(void)state;
+	(void)db_statements_take();
+	double one = statements_bucket("/orders", "1"), many = statements_bucket("/orders", "50");
 	result_t fast = serve("GET", "/orders", "customer=17");
 	assert_int_equal(fast.status, 200);
 	assert_non_null(strstr(buf_str(&fast.body), "\"customer_id\":17"));
@@ -139,6 +158,26 @@ static void test_orders_same_result_both_ways(void **state)
 	assert_string_equal(buf_str(&fast.body), buf_str(&slow.body));
 	buf_free(&fast.body);
 	buf_free(&slow.body);
+	/* one request with the JOIN (<= 1 statement), one with 1 + 2 x 20 */
+	assert_true(statements_bucket("/orders", "1") == one + 1);
+	assert_true(statements_bucket("/orders", "20") == one + 1);
+	assert_true(statements_bucket("/orders", "50") == many + 2);
+	assert_int_equal(db_statements_take(), 0); /* each request took its own */
+}
+
+static void test_statements_counted_per_thread(void **state)
+{
+	(void)state;
+	(void)db_statements_take();
+	int64_t price;
+	assert_int_equal(db_product_price(7, &price), 0);
+	assert_int_equal(db_product_price(8, &price), 0);
+	assert_int_equal(db_statements_take(), 2);
+	assert_int_equal(db_statements_take(), 0);
+	/* a warm /products lookup runs none */
+	double zero = statements_bucket("/products", "0");
+	expect("GET", "/products", 200, NULL);
+	assert_true(statements_bucket("/products", "0") == zero + 1);
 }
 
 static void test_poor_cache_shrinks(void **state)
@@ -223,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_parse_list),
 		cmocka_unit_test(test_seed_routes),
 		cmocka_unit_test(test_orders_same_result_both_ways),
+		cmocka_unit_test(test_statements_counted_per_thread),
 		cmocka_unit_test(test_poor_cache_shrinks),
 		cmocka_unit_test(test_leak_bounded_and_released),
 		cmocka_unit_test(test_admin_api),
