@@ -20,8 +20,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "..")]
 from demo_app_common import BINARY, App, parallel  # noqa: E402
-from testkit import (BUILD, Results, free_port, http, promtool_check, require as check,  # noqa: E402
-                     spawn, stop)
+from testkit import (BUILD, Results, free_port, http as fetch, promtool_check,  # noqa: E402
+                     require as check, spawn, stop)
 
 LEAK = 1 << 20  # bytes per request in the leak check
 APP_ARGS = ["--seed=7", "--pool-size=2", "--pool-timeout=0.3",
@@ -478,7 +478,7 @@ def test_no_404_while_starting():
         while time.monotonic() < end and proc.poll() is None:
             started = b"listening on" in open(log.name, "rb").read()
             try:
-                status = http(f"http://127.0.0.1:{port}/admin/scenarios", timeout=10)[0]
+                status = fetch(f"http://127.0.0.1:{port}/admin/scenarios", timeout=10)[0]
             except OSError:
                 time.sleep(0.002)  # not listening yet
                 continue
