@@ -6,7 +6,9 @@
 Client side (Locust through the exporter): requests, failures, users,
 per-endpoint latency; server side (the demo app's histograms): p95 per
 route; the SLO verdicts of the SLO dashboard (its own queries, so the
-summary and the dashboard agree) and the alerts that fired.
+summary and the dashboard agree), the demo app's scenarios that were on,
+the alerts that fired and those still pending (a run shorter than an
+alert's `for:` ends before it fires).
 """
 import json
 import os
@@ -84,9 +86,16 @@ def main():
         print("  %s  %-24s actual %-10s target %s" % (
             word, title, "-" if d.get("actual") is None else "%.4g" % d["actual"],
             "-" if d.get("target") is None else "%.4g" % d["target"]))
+    on = by(prom, "max by (scenario) (max_over_time(demo_scenario_enabled[%s])) == 1" % w,
+            "scenario")
+    print("\ndemo app scenarios on: %s" % (", ".join(sorted(k[0] for k in on)) or "none"))
     fired = by(prom, 'count by (alertname) (max_over_time(ALERTS{alertstate="firing"}[%s]))' % w,
                "alertname")
-    print("\nalerts fired: %s" % (", ".join(sorted(k[0] for k in fired)) or "none"))
+    pending = by(prom, 'count by (alertname) (max_over_time(ALERTS{alertstate="pending"}[%s]))'
+                 % w, "alertname")
+    print("alerts fired: %s" % (", ".join(sorted(k[0] for k in fired)) or "none"))
+    print("alerts pending, not (yet) fired: %s" % (
+        ", ".join(sorted(k[0] for k in pending if k not in fired)) or "none"))
     print("SLO: %d of %d failed" % (failed, len(verdicts)))
     return 0
 
