@@ -7,7 +7,7 @@
 #   DURATION=60 scripts/demo.sh     run the test for 60 s, print a summary, stop
 #
 # Everything is configurable from the environment (0 = pick a free port):
-#   O=build  DEMO_DIR=.demo  DURATION=  USERS=20  SPAWN_RATE=5  WORKERS=2
+#   O=build  DEMO_DIR=.demo  DURATION=  USERS=50  SPAWN_RATE=5  WORKERS=2
 #   DEMO_APP_PORT=5000  LOCUST_WEB_PORT=8089  LOCUST_MASTER_PORT=5557
 #   EXPORTER_PORT=9646  PROMETHEUS_PORT=9090  SCRAPE_INTERVAL=5s
 #   LOCUSTFILE=demo-app/locust/locustfile.py
@@ -22,7 +22,7 @@ cd "$ROOT"
 O=${O:-build}
 DEMO_DIR=${DEMO_DIR:-$ROOT/.demo}
 DURATION=${DURATION:-}
-USERS=${USERS:-20}
+USERS=${USERS:-50}  # as compose.yml; pool_exhaustion needs more than ~30 to exhaust anything
 SPAWN_RATE=${SPAWN_RATE:-5}
 WORKERS=${WORKERS:-2}
 SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-5s}
@@ -157,8 +157,19 @@ if [ -z "$DURATION" ]; then
 fi
 
 log "running the test for ${DURATION}s"
+# The run is over when Locust is `stopped` after it ran: a master can report
+# `stopped` before its workers have joined (seen on a loaded machine), so a
+# `stopped` counts once `spawning`/`running` was seen, or DURATION has passed.
+start=$SECONDS
 deadline=$((SECONDS + DURATION + 60))
-until curl -fsS --max-time 2 "$EXP_URL/metrics" 2>/dev/null | grep -q '^locust_state{state="stopped"} 1'; do
+ran=
+while :; do
+	state=$(curl -fsS --max-time 2 "$EXP_URL/metrics" 2>/dev/null |
+		sed -n 's/^locust_state{state="\([a-z]*\)"} 1$/\1/p') || true
+	case $state in
+	spawning | running) ran=1 ;;
+	stopped) [ -n "$ran" ] || [ $((SECONDS - start)) -ge "$DURATION" ] && break ;;
+	esac
 	[ $SECONDS -lt $deadline ] || die "Locust did not stop within ${DURATION}s + 60s"
 	kill -0 "$MASTER_PID" 2>/dev/null || die "Locust master exited"
 	sleep 1
