@@ -1,9 +1,8 @@
-# tests/stack.mk: the native demo stack and the deployment files.
+# tests/stack.mk: the native demo stack (compose: tests/compose.mk).
 #
 #   make demo [DURATION=60]  demo app + Locust master/2 workers + exporter +
 #                            Prometheus on 127.0.0.1 (scripts/demo.sh); with
 #                            DURATION: run that long, print a summary, stop
-#   check-compose            docker-compose config -q, compose/Dockerfile checks
 #   check-stack-e2e          the native stack for ~20 s of scraping, then every
 #                            target, dashboard query and recording rule
 #                            through the Prometheus HTTP API
@@ -11,12 +10,8 @@
 demo: build-all
 	DURATION="$(DURATION)" scripts/demo.sh
 
-check-compose: $(O)/locust_exporter $(O)/demo-app
-	docker-compose -f compose.yml config -q
-	/usr/bin/python3 tests/e2e/check_deploy_files.py
-
 check-stack-e2e: $(O)/locust_exporter $(O)/demo-app
 	tests/e2e/stack_test.sh
 
-CHECKS += check-compose check-stack-e2e
+CHECKS += check-stack-e2e
 .PHONY: demo
