@@ -81,8 +81,10 @@ def free_address_pool():
                 used.append(ipaddress.ip_network(word, strict=False))
             except ValueError:
                 pass
-    for second in range(200, 255):
-        net = ipaddress.ip_network("10.%d.0.0/16" % second)
+    # from a point that differs between runs, so two engines started at once
+    # (neither has a network yet) are unlikely to pick the same one
+    for i in range(55):
+        net = ipaddress.ip_network("10.%d.0.0/16" % (200 + (os.getpid() + i) % 55))
         if not any(net.overlaps(u) for u in used if u.prefixlen > 0):
             return str(net)
     raise RuntimeError("no free 10.200-254.0.0/16 network for the engine's address pool")
@@ -116,7 +118,8 @@ class Engine:
     def docker(self, *args, timeout=120, check=True):
         """docker ARGS against this engine: CompletedProcess (text)."""
         r = subprocess.run([self.docker_bin] + list(args), env=self.env(), capture_output=True,
-                           text=True, timeout=timeout)
+                           text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                           start_new_session=True)  # a Ctrl-C reaches the test, not them
         if check and r.returncode != 0:
             raise RuntimeError("docker %s: %s" % (" ".join(args[:3]), (r.stderr or r.stdout).strip()[-800:]))
         return r
@@ -172,15 +175,16 @@ class Engine:
         with open(self.dockerd_log, "wb") as out:
             self.dockerd = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, start_new_session=True)
+        self.started = True  # from here on, close() owns its mounts
         end = time.monotonic() + START_WAIT
         while not self.answers():
             if self.dockerd.poll() is not None or time.monotonic() > end:
                 raise RuntimeError("dockerd did not start:\n" + self.log_tail())
             time.sleep(0.5)
-        self.started = True
-        info = self.docker("info", "--format", "{{.Driver}} {{.ServerVersion}}").stdout.strip()
-        self.log("engine: dockerd pid %d on %s (storage driver, version: %s)"
-                 % (self.dockerd.pid, self.socket, info))
+        driver, version = self.docker("info", "--format", "{{.Driver}} {{.ServerVersion}}"
+                                      ).stdout.split()
+        self.log("engine: dockerd %s (pid %d, storage driver %s) on %s"
+                 % (version, self.dockerd.pid, driver, self.socket))
 
     def log_tail(self, lines=15):
         try:

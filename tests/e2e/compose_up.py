@@ -56,7 +56,7 @@ PUBLISHED = {"demo-app": ("DEMO_APP_PORT", 5000, "/healthz"),
              "exporter": ("EXPORTER_PORT", 9646, "/-/healthy"),
              "prometheus": ("PROMETHEUS_PORT", 9090, "/-/ready")}
 BUILD_CACHE_TAG = "locust-exporter-test/build-stage:%s"
-PHASE_LIMIT = {"build": 420, "up": 240, "healthy": 120, "scrape": 90, "scale": 90}
+PHASE_LIMIT = {"build": 1200, "up": 300, "healthy": 180, "scrape": 120, "scale": 120}
 
 R = Results(quiet=False, limit=3000)
 check = R.check
@@ -230,7 +230,8 @@ class Compose:
 
     def run(self, *args, timeout=120, check=True):
         r = subprocess.run(self.base + list(args), env=self.env, cwd=ROOT, capture_output=True,
-                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                           text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                           start_new_session=True)  # a Ctrl-C reaches the test, not them
         if check and r.returncode != 0:
             raise Failed("docker-compose %s exited %d: %s" % (" ".join(args), r.returncode,
                                                               (r.stderr + r.stdout)[-1500:]))
@@ -323,12 +324,10 @@ def demo_routes():
     return sorted(set(re.findall(r'self\.client\.get\("([^"]+)"', body)))
 
 
-def project_rules():
+def project_rules(prom_cfg):
     """{rule file name: number of rules} of the files prometheus.yml loads."""
-    with open(os.path.join(ROOT, "prometheus", "prometheus.yml"), encoding="utf-8") as f:
-        files = yaml.safe_load(f)["rule_files"]
     out = {}
-    for rel in files:
+    for rel in prom_cfg["rule_files"]:
         with open(os.path.join(ROOT, "prometheus", rel), encoding="utf-8") as f:
             doc = yaml.safe_load(f)
         out[os.path.basename(rel)] = sum(len(g["rules"]) for g in doc["groups"])
@@ -358,6 +357,8 @@ def check_stack(eng, compose, ports, revision):
 
     routes = demo_routes()
     ex = ports["exporter"]
+    status, _, _ = http("http://127.0.0.1:%d/quitquitquit" % ex, timeout=10)
+    check(status == 404, "exporter: /quitquitquit disabled (404)", status)
 
     def exporter_rows():
         s = metrics(ex)
@@ -373,15 +374,18 @@ def check_stack(eng, compose, ports, revision):
           "locust_exporter_build_info revision=%s (make images -> compose -> build arg)" % revision, info)
 
     pp = ports["prometheus"]
+    with open(os.path.join(ROOT, "prometheus", "prometheus.yml"), encoding="utf-8") as f:
+        prom_cfg = yaml.safe_load(f)
+    jobs = sorted(j["job_name"] for j in prom_cfg["scrape_configs"])
 
     def targets():
         active = prom_get(pp, "targets?state=active")["activeTargets"]
         health = {t["labels"]["job"]: (t["health"], t["lastError"]) for t in active}
-        ok = len(health) == 3 and all(h == "up" for h, _ in health.values())
+        ok = sorted(health) == jobs and all(h == "up" for h, _ in health.values())
         return ok, health
-    poll("every Prometheus target up (exporter, demo-app, prometheus)", PHASE_LIMIT["scrape"], targets)
+    poll("every Prometheus target up %s" % jobs, PHASE_LIMIT["scrape"], targets)
 
-    want = project_rules()
+    want = project_rules(prom_cfg)
 
     def rules():
         groups = prom_get(pp, "rules")["groups"]
@@ -495,6 +499,8 @@ def main():
         check_stack(eng, compose, ports, revision)
     except Failed as e:
         check(False, "compose stack", e)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        check(False, "compose stack", "%s: %s" % (type(e).__name__, e))
     except KeyboardInterrupt as e:
         check(False, "interrupted (%s)" % e)
     finally:
