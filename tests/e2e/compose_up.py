@@ -32,6 +32,7 @@
 
 Ends with `N passed, N failed`.  Bounded: every wait has a deadline.
 """
+import ast
 import json
 import os
 import re
@@ -317,11 +318,21 @@ def poll(what, limit, probe):
 
 
 def demo_routes():
-    """The paths DemoUser requests (demo-app/locust/locustfile.py)."""
+    """The stats row names of DemoUser's requests (demo-app/locust/locustfile.py):
+    each self.client.get()'s name= or, without one, its literal path."""
     with open(os.path.join(ROOT, "demo-app", "locust", "locustfile.py"), encoding="utf-8") as f:
-        text = f.read()
-    body = text.split("class DemoUser", 1)[1].split("\nclass ", 1)[0]
-    return sorted(set(re.findall(r'self\.client\.get\("([^"]+)"', body)))
+        tree = ast.parse(f.read())
+    user = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "DemoUser")
+    names = set()
+    for call in ast.walk(user):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "get" and ast.unparse(call.func.value) == "self.client"):
+            continue
+        kw = {k.arg: k.value for k in call.keywords}
+        node = kw.get("name", call.args[0] if call.args else None)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)
+    return sorted(names)
 
 
 def project_rules(prom_cfg):
