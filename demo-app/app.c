@@ -256,6 +256,7 @@ static void serve_metrics(app_response_t *resp)
 	resp->status = resp->body.oom ? 500 : 200;
 	resp->ctype = EXPO_CONTENT_TYPE;
 	resp->gzip_ok = 1;
+	resp->exposition = 1;
 }
 
 static int read_only(const char *method)

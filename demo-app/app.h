@@ -31,6 +31,7 @@ typedef struct {
 	const char *allow;     /* Allow header for 405 */
 	const char *cache;     /* X-Cache header: "hit" or "miss" */
 	int gzip_ok;           /* may be compressed (metrics) */
+	int exposition;        /* a 0.0.4 exposition: OpenMetrics when asked */
 } app_response_t;
 
 /* Serve one request (method, path, query) into resp; used by app_handle

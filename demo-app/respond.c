@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "httpd.h"
+#include "openmetrics.h"
 
 void respond_format(buf_t *out, const char *version, const char *reason,
 		    const app_response_t *resp, const char *body, size_t len,
@@ -40,15 +41,36 @@ static int keep_alive(struct mg_connection *c, const struct mg_request_info *ri)
 	return 0;
 }
 
+/* An exposition in the format the request's Accept header asks for:
+ * OpenMetrics converted into om, or the text as it is.  Sets r->ctype;
+ * a conversion out of memory answers 500 with no body. */
+static const char *negotiate(struct mg_connection *c, app_response_t *r, const char *body,
+			     size_t *len, buf_t *om)
+{
+	expo_format_t fmt = om_negotiate(mg_get_header(c, "Accept"));
+	const char *out = om_body(fmt, body, *len, om, len);
+	if (!out) {
+		r->status = 500;
+		*len = 0;
+		return "";
+	}
+	r->ctype = om_content_type(fmt);
+	return out;
+}
+
 void respond_send(struct mg_connection *c, const app_response_t *resp,
 		  int head)
 {
-	buf_t gz, msg;
+	buf_t gz, msg, om;
 	buf_init(&gz);
 	buf_init(&msg);
+	buf_init(&om);
+	app_response_t r = *resp;
 	const char *body = resp->body.oom ? "" : buf_str((buf_t *)&resp->body);
 	size_t len = resp->body.oom ? 0 : resp->body.len;
-	int zipped = resp->gzip_ok && !head && len > 0 &&
+	if (resp->exposition && len > 0)
+		body = negotiate(c, &r, body, &len, &om);
+	int zipped = r.gzip_ok && !head && len > 0 &&
 		     httpd_accepts_gzip(c) && httpd_gzip(body, len, &gz) == 0;
 	if (zipped) {
 		body = gz.data;
@@ -57,10 +79,11 @@ void respond_send(struct mg_connection *c, const app_response_t *resp,
 	const struct mg_request_info *ri = mg_get_request_info(c);
 	const char *version = ri && ri->http_version &&
 			      strcmp(ri->http_version, "1.0") == 0 ? "1.0" : "1.1";
-	respond_format(&msg, version, mg_get_response_code_text(c, resp->status),
-		       resp, body, len, zipped, head, keep_alive(c, ri), time(NULL));
+	respond_format(&msg, version, mg_get_response_code_text(c, r.status),
+		       &r, body, len, zipped, head, keep_alive(c, ri), time(NULL));
 	if (!msg.oom)
 		mg_write(c, msg.data, msg.len);
 	buf_free(&msg);
 	buf_free(&gz);
+	buf_free(&om);
 }

@@ -24,8 +24,9 @@ void respond_format(buf_t *out, const char *version, const char *reason,
 		    const app_response_t *resp, const char *body, size_t len,
 		    int zipped, int head, int keep_alive, time_t now);
 
-/* Write resp on c in one mg_write (gzip when resp->gzip_ok, not head, and
- * the client accepts it).  Without keep-alive the connection closes after
+/* Write resp on c in one mg_write (an exposition (resp->exposition) in
+ * OpenMetrics when the Accept header asks for it; gzip when resp->gzip_ok,
+ * not head, and the client accepts it).  Without keep-alive the connection closes after
  * it (as the Flask development server); with it, it stays open for the
  * client's next request unless civetweb's rule (httpd_keep_alive) says no or the request
  * came with a body (those close: the app never reads bodies). */

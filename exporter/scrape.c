@@ -82,6 +82,7 @@ static void free_result(result_t *r)
 {
 	buf_free(&r->text);
 	buf_free(&r->gz);
+	buf_free(&r->om);
 	pthread_mutex_destroy(&r->gz_mu);
 	free(r);
 }
@@ -128,9 +129,12 @@ static result_t *take_result(target_t *t)
 		t->last = NULL;
 		buf_keep(&r->text, &t->keep_text);
 		buf_keep(&r->gz, &t->keep_aux);
+		buf_keep(&r->om, &t->keep_om);
 		buf_reset(&r->text);
+		buf_reset(&r->om);
 		buf_move(&t->body, &r->gz);
 		r->gz_state = 0;
+		r->om_state = 0;
 		return r;
 	}
 	r = calloc(1, sizeof *r);
@@ -138,6 +142,7 @@ static result_t *take_result(target_t *t)
 		r->refs = 1;
 		buf_init(&r->text);
 		buf_init(&r->gz);
+		buf_init(&r->om);
 		r->text.max = (size_t)t->cfg->max_text;
 		pthread_mutex_init(&r->gz_mu, NULL);
 	}
@@ -157,8 +162,8 @@ static void render(target_t *t, result_t *r)
  * it is used again). */
 static void trim_if_changed(target_t *t, const result_t *r)
 {
-	size_t cap = t->body.cap + r->text.cap + r->gz.cap + t->snap.rows_cap + t->snap.errors_cap +
-		     t->snap.workers_cap;
+	size_t cap = t->body.cap + r->text.cap + r->gz.cap + r->om.cap + t->snap.rows_cap +
+		     t->snap.errors_cap + t->snap.workers_cap;
 	if (cap != t->footprint)
 		malloc_trim(0);
 	t->footprint = cap;
@@ -243,12 +248,40 @@ void result_release(target_t *t, result_t *r)
 		free_result(r);
 }
 
-const buf_t *result_gzip(result_t *r)
+/* r's form in format f, under gz_mu. */
+static const buf_t *form_locked(result_t *r, expo_format_t f)
+{
+	if (f == FMT_TEXT)
+		return &r->text;
+	if (r->om_state == 0) {
+		size_t len;
+		r->om_state = om_body(f, r->text.data, r->text.len, &r->om, &len) ? 1 : -1;
+	}
+	return r->om_state == 1 ? &r->om : NULL;
+}
+
+const buf_t *result_form(result_t *r, expo_format_t f)
 {
 	pthread_mutex_lock(&r->gz_mu);
-	if (r->gz_state == 0)
-		r->gz_state = httpd_gzip(r->text.data, r->text.len, &r->gz) == 0 ? 1 : -1;
-	int ok = r->gz_state == 1;
+	const buf_t *b = form_locked(r, f);
 	pthread_mutex_unlock(&r->gz_mu);
-	return ok ? &r->gz : NULL;
+	return b;
+}
+
+const buf_t *result_gzip(result_t *r, expo_format_t f, buf_t *scratch)
+{
+	int om = f != FMT_TEXT;
+	pthread_mutex_lock(&r->gz_mu);
+	const buf_t *src = form_locked(r, f);
+	if (r->gz_state == 0 && src) {
+		r->gz_om = om;
+		r->gz_state = httpd_gzip(src->data, src->len, &r->gz) == 0 ? 1 : -1;
+	}
+	const buf_t *out = r->gz_state == 1 && r->gz_om == om ? &r->gz : NULL;
+	int other = src && r->gz_state != 0 && r->gz_om != om;
+	pthread_mutex_unlock(&r->gz_mu);
+	/* src, once made, stays as it is while r is referenced */
+	if (other && httpd_gzip(src->data, src->len, scratch) == 0)
+		out = scratch;
+	return out;
 }

@@ -3,8 +3,9 @@
  *
  * Concurrent scrapes of one target share the fetch in flight: the first
  * caller fetches, later ones wait for that fetch's result instead of
- * queueing their own.  Results are reference-counted text, gzipped at
- * most once, by the first caller that wants it so.
+ * queueing their own.  Results are reference-counted text; its
+ * OpenMetrics form and its gzip are made at most once, by the first caller
+ * that wants them so.
  *
  * Memory is reused from one scrape to the next, sized to what recent
  * scrapes needed (keep_t), in two blocks whose contents never live at the
@@ -25,15 +26,19 @@
 #include "collector.h"
 #include "config.h"
 #include "csvsource.h"
+#include "openmetrics.h"
 #include "stats.h"
 
 typedef struct result {
 	int refs;
 	int up;
 	buf_t text;
-	pthread_mutex_t gz_mu;
+	pthread_mutex_t gz_mu; /* guards gz and om */
 	int gz_state; /* 0: not made yet, 1: gz holds it, -1: it failed */
+	int gz_om;    /* gz holds the gzip of om (else of text) */
 	buf_t gz;
+	int om_state; /* the same for om */
+	buf_t om;     /* text's OpenMetrics form (lib/openmetrics) */
 } result_t;
 
 typedef struct {
@@ -56,6 +61,7 @@ typedef struct {
 	uint64_t gen;
 	result_t *last;
 	keep_t keep_text, keep_aux; /* text and tree; Locust's answer and gzip */
+	keep_t keep_om;             /* the OpenMetrics form */
 	size_t footprint;           /* buffers' capacity after the last scrape */
 	/* Appended to every rendering (the server's own auth counters). */
 	void (*render_extra)(void *ud, buf_t *out);
@@ -70,8 +76,12 @@ void target_free(target_t *t);
  * NULL only when memory ran out.  Release it with result_release. */
 result_t *target_scrape(target_t *t);
 void result_release(target_t *t, result_t *r);
-/* The gzip of r's text (made on the first call, shared by the others);
- * NULL when it cannot be made. */
-const buf_t *result_gzip(result_t *r);
+/* r's text in format f: the text itself, or its OpenMetrics form (made
+ * on the first call, shared by the others); NULL when memory ran out. */
+const buf_t *result_form(result_t *r, expo_format_t f);
+/* The gzip of r's form in format f: made once for the first format asked,
+ * shared by the others; the other format's is made into scratch (which
+ * the caller frees).  NULL when it cannot be made. */
+const buf_t *result_gzip(result_t *r, expo_format_t f, buf_t *scratch);
 
 #endif

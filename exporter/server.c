@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "basicauth.h"
-#include "expo.h"
 #include "httpd.h"
 #include "log.h"
+#include "openmetrics.h"
 #include "probe.h"
 #include "tlsserver.h"
 #include "webconfig.h"
@@ -46,17 +46,23 @@ static void render_auth(void *auth, buf_t *out)
 	basicauth_render(auth, out);
 }
 
-/* Scrape t and answer with its text, gzipped when accepted (the server's
- * own auth counters are part of /metrics' text: target render_extra). */
+/* Scrape t and answer with its text, or its OpenMetrics form when the
+ * Accept header prefers it, gzipped when accepted (the server's own auth
+ * counters are part of /metrics' text: target render_extra). */
 static void send_scrape(target_t *t, struct mg_connection *c)
 {
 	result_t *r = target_scrape(t);
-	if (!r || r->text.len == 0 || r->text.oom) {
+	expo_format_t fmt = om_negotiate(mg_get_header(c, "Accept"));
+	const buf_t *body = r && r->text.len && !r->text.oom ? result_form(r, fmt) : NULL;
+	buf_t scratch; /* a gzip of the form the result's own is not */
+	buf_init(&scratch);
+	if (!body) {
 		send_text(c, 500, "out of memory rendering metrics\n");
 	} else {
-		const buf_t *gz = httpd_accepts_gzip(c) ? result_gzip(r) : NULL;
-		httpd_send(c, 200, EXPO_CONTENT_TYPE, r->text.data, r->text.len, gz);
+		const buf_t *gz = httpd_accepts_gzip(c) ? result_gzip(r, fmt, &scratch) : NULL;
+		httpd_send(c, 200, om_content_type(fmt), body->data, body->len, gz);
 	}
+	buf_free(&scratch);
 	if (r)
 		result_release(t, r);
 }

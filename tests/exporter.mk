@@ -7,7 +7,7 @@
 # Unit binaries land in $(O)/tests/test_*; run them under valgrind with
 # `make check-exporter-unit VALGRIND="valgrind --error-exitcode=1 --leak-check=full"`.
 
-EXPORTER_UNIT_TESTS = expo config stats collector
+EXPORTER_UNIT_TESTS = expo config stats collector openmetrics
 EXPORTER_UNIT_BINS = $(EXPORTER_UNIT_TESTS:%=$(O)/tests/test_%)
 EXPORTER_UNIT_OBJ = $(EXPORTER_UNIT_TESTS:%=$(O)/tests/unit/test_%.o)
 VALGRIND ?=
