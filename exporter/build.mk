@@ -1,7 +1,7 @@
 # locust_exporter: the exporter program.
 EXPORTER_PKGS = civetweb libcurl jansson
-EXPORTER_SRC = exporter/config.c exporter/client.c exporter/stats.c exporter/collector.c \
-	exporter/scrape.c exporter/server.c exporter/reason.c exporter/csvsource.c exporter/probe.c
+EXPORTER_SRC = exporter/config.c exporter/httpopts.c exporter/client.c exporter/stats.c exporter/collector.c \
+	exporter/scrape.c exporter/server.c exporter/reason.c exporter/csvsource.c exporter/probe.c exporter/push.c
 # The exporter's own endpoint: --web.config.file (YAML), basic auth, TLS.
 EXPORTER_PKGS += yaml-0.1 libcrypt openssl
 EXPORTER_SRC += exporter/webconfig.c exporter/basicauth.c exporter/tlsserver.c

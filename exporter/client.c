@@ -6,9 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#ifndef LE_VERSION
-#define LE_VERSION "dev"
-#endif
+#include "httpopts.h"
 
 struct client {
 	CURL *curl;
@@ -56,31 +54,13 @@ client_t *client_new(const config_t *cfg, const char *base_uri)
 	if (!c->headers)
 		goto fail;
 	CURL *h = c->curl;
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->timeout_ms);
+	httpopts_t o = {cfg->timeout_ms, cfg->user, cfg->password, cfg->ca_file,
+			cfg->cert_file, cfg->key_file, cfg->insecure};
+	httpopts_apply(h, &o);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "locust_exporter/" LE_VERSION);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_body);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, cfg->insecure ? 0L : 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, cfg->insecure ? 0L : 2L);
-	if (cfg->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
-	if (cfg->cert_file) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, cfg->cert_file);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, cfg->key_file);
-	}
-	if (cfg->user) {
-		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
-	}
 	return c;
 fail:
 	client_free(c);
@@ -153,37 +133,9 @@ static reason_t classify_http(client_t *c, long status, buf_t *detail)
 static reason_t classify_curl(client_t *c, CURLcode rc, const char *msg, buf_t *detail)
 {
 	buf_printf(detail, "GET %s: %s", c->url.data, msg[0] ? msg : curl_easy_strerror(rc));
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
-		return RS_TIMEOUT;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return RS_CONNECT;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CLIENTCERT:
-	case CURLE_SSL_ENGINE_INITFAILED:
-	case CURLE_USE_SSL_FAILED:
-		return RS_TLS;
-	case CURLE_FILESIZE_EXCEEDED:
-		return RS_TOO_LARGE;
-	case CURLE_WRITE_ERROR:
+	if (rc == CURLE_WRITE_ERROR)
 		return c->too_large ? RS_TOO_LARGE : RS_IO;
-	case CURLE_RECV_ERROR:
-		/* TLS 1.3 servers reject a missing client certificate after the
-		 * handshake: it arrives as a read error carrying a TLS alert. */
-		return strstr(msg, "SSL") && strstr(msg, "alert") ? RS_TLS : RS_IO;
-	default:
-		return RS_IO;
-	}
+	return httpopts_reason(rc, msg);
 }
 
 reason_t client_get(client_t *c, const char *path, buf_t *body, buf_t *detail)

@@ -566,6 +566,30 @@ static void r_self_duration(const fam_t *f, ctx_t *x)
 	expo_sample(x->out, "", f->e.name, NULL, NULL, 0, x->self->last_duration);
 }
 
+/* Push failure reasons: the transport ones (the content ones are Locust's). */
+static const reason_t push_reasons[] = {RS_CONNECT, RS_TIMEOUT, RS_TLS, RS_AUTH, RS_REDIRECT,
+					RS_HTTP_STATUS, RS_IO};
+
+static void r_pushes(const fam_t *f, ctx_t *x)
+{
+	if (!x->self->push)
+		return;
+	expo_header(x->out, "", &f->e);
+	expo_sample(x->out, "", f->e.name, NULL, NULL, 0, (double)atomic_load(&x->self->push->pushes));
+}
+
+static void r_push_errors(const fam_t *f, ctx_t *x)
+{
+	if (!x->self->push)
+		return;
+	expo_header(x->out, "", &f->e);
+	for (size_t i = 0; i < sizeof push_reasons / sizeof push_reasons[0]; i++) {
+		expo_label_t l = {"reason", reason_names[push_reasons[i]], EXPO_STRLEN};
+		expo_sample(x->out, "", f->e.name, NULL, &l, 1,
+			    (double)atomic_load(&x->self->push->errors[push_reasons[i]]));
+	}
+}
+
 #define WORKER(f) offsetof(worker_row_t, f)
 #define MS 0.001
 
@@ -675,6 +699,10 @@ static const fam_t families[] = {
 	 S_ALWAYS | S_FIXED, r_self_duration, 0, 0},
 	{{"locust_exporter_build_info", EXPO_GAUGE, "A metric with a constant '1' value labeled by version and revision."},
 	 S_ALWAYS | S_FIXED, r_build_info, 0, 0},
+	{{"locust_exporter_pushes_total", EXPO_COUNTER, "Pushes to the Pushgateway (--pushgateway.url), failed ones included."},
+	 S_ALWAYS | S_FIXED, r_pushes, 0, 0},
+	{{"locust_exporter_push_errors_total", EXPO_COUNTER, "Failed pushes to the Pushgateway, by reason."},
+	 S_ALWAYS | S_FIXED, r_push_errors, 0, 0},
 };
 
 void collector_init(collector_t *c)

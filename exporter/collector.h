@@ -10,11 +10,18 @@
 #ifndef LE_COLLECTOR_H
 #define LE_COLLECTOR_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "reason.h"
 #include "stats.h"
+
+/* The Pushgateway pusher's counters (push.c writes, renders read). */
+typedef struct {
+	_Atomic uint64_t pushes;             /* attempted, failed ones included */
+	_Atomic uint64_t errors[RS__COUNT];  /* failed, by reason */
+} pushstats_t;
 
 /* The exporter's own counters for one target. */
 typedef struct {
@@ -22,6 +29,7 @@ typedef struct {
 	uint64_t errors[RS__COUNT];
 	double last_duration;  /* seconds, fetch + parse */
 	double run_start;      /* unix time the current run was first seen, 0 if none */
+	const pushstats_t *push; /* the main target with --pushgateway.url, else NULL */
 } selfstats_t;
 
 typedef struct {

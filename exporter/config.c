@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
 #include <regex.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "httpd.h"
 #include "log.h"
@@ -81,6 +83,28 @@ static const opt_t opts[] = {
 	 "Expose Prometheus-style metrics (--no-collector.native to disable)."},
 	{"probe.allowed-targets", "LOCUST_EXPORTER_PROBE_ALLOWED_TARGETS", K_STR, F(probe_allowed), NULL,
 	 "Regex of URIs /probe?target= may fetch (default: only --locust.uri's scheme://host:port)."},
+	{"pushgateway.url", "LOCUST_EXPORTER_PUSHGATEWAY_URL", K_STR, F(push_url), NULL,
+	 "URL of a Pushgateway to push the metrics to (empty: no pushing)."},
+	{"pushgateway.job", "LOCUST_EXPORTER_PUSHGATEWAY_JOB", K_STR, F(push_job), "locust",
+	 "Job label (grouping key) of the pushed metrics."},
+	{"pushgateway.instance", "LOCUST_EXPORTER_PUSHGATEWAY_INSTANCE", K_STR, F(push_instance), NULL,
+	 "Instance label (grouping key) of the pushed metrics (default: the host name; empty: none)."},
+	{"pushgateway.interval", "LOCUST_EXPORTER_PUSHGATEWAY_INTERVAL", K_DURATION, F(push_interval_ms), "10s",
+	 "Interval between pushes (one more on exit)."},
+	{"pushgateway.timeout", "LOCUST_EXPORTER_PUSHGATEWAY_TIMEOUT", K_DURATION, F(push_timeout_ms), "5s",
+	 "Timeout of one push."},
+	{"pushgateway.user", "LOCUST_EXPORTER_PUSHGATEWAY_USER", K_STR, F(push_user), NULL,
+	 "User for the Pushgateway's basic auth."},
+	{"pushgateway.password-file", "LOCUST_EXPORTER_PUSHGATEWAY_PASSWORD_FILE", K_STR, F(push_password_file), NULL,
+	 "File holding the Pushgateway password (env LOCUST_EXPORTER_PUSHGATEWAY_PASSWORD also works)."},
+	{"pushgateway.ca-file", "LOCUST_EXPORTER_PUSHGATEWAY_CA_FILE", K_STR, F(push_ca_file), NULL,
+	 "CA certificates to verify the Pushgateway's TLS certificate."},
+	{"pushgateway.cert-file", "LOCUST_EXPORTER_PUSHGATEWAY_CERT_FILE", K_STR, F(push_cert_file), NULL,
+	 "Client certificate for TLS to the Pushgateway."},
+	{"pushgateway.key-file", "LOCUST_EXPORTER_PUSHGATEWAY_KEY_FILE", K_STR, F(push_key_file), NULL,
+	 "Client key for TLS to the Pushgateway."},
+	{"pushgateway.insecure-skip-verify", "LOCUST_EXPORTER_PUSHGATEWAY_INSECURE_SKIP_VERIFY", K_BOOL,
+	 F(push_insecure), "false", "Do not verify the Pushgateway's TLS certificate (not recommended)."},
 	{"log.level", "LOCUST_EXPORTER_LOG_LEVEL", K_LEVEL, F(log_level), "info",
 	 "Only log messages with the given severity or above: debug, info, warn, error."},
 	{"log.format", "LOCUST_EXPORTER_LOG_FORMAT", K_FORMAT, F(log_json), "logfmt",
@@ -307,11 +331,12 @@ static const opt_t *find_opt(const char *name, size_t len)
 	return NULL;
 }
 
-static int read_password_file(config_t *cfg, buf_t *err)
+/* The password in path (trailing newlines dropped) into *dst. */
+static int read_password_file(const char *path, const char *flag, char **dst, buf_t *err)
 {
-	FILE *f = fopen(cfg->password_file, "r");
+	FILE *f = fopen(path, "r");
 	if (!f) {
-		buf_printf(err, "cannot read --locust.password-file %s: %s", cfg->password_file, strerror(errno));
+		buf_printf(err, "cannot read --%s %s: %s", flag, path, strerror(errno));
 		return -1;
 	}
 	buf_t b;
@@ -328,9 +353,92 @@ static int read_password_file(config_t *cfg, buf_t *err)
 	}
 	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
 		b.data[--b.len] = '\0';
-	free(cfg->password);
-	cfg->password = b.data ? b.data : strdup("");
-	return cfg->password ? 0 : -1;
+	free(*dst);
+	*dst = b.data ? b.data : strdup("");
+	return *dst ? 0 : -1;
+}
+
+/* Where a password comes from: its file flag or, failing that, its
+ * environment variable; it needs its user flag. */
+typedef struct {
+	const char *what, *file_flag, *env, *user_flag;
+} secret_t;
+
+static const secret_t locust_secret = {"Locust", "locust.password-file", "LOCUST_EXPORTER_PASSWORD",
+				       "locust.user"};
+static const secret_t push_secret = {"Pushgateway", "pushgateway.password-file",
+				     "LOCUST_EXPORTER_PUSHGATEWAY_PASSWORD", "pushgateway.user"};
+
+static int password(const secret_t *s, const char *file, const char *user, char **dst, buf_t *err)
+{
+	if (!*dst) {
+		const char *pw = getenv(s->env);
+		if (pw && !(*dst = strdup(pw))) {
+			buf_puts(err, "out of memory");
+			return -1;
+		}
+	}
+	if (file && read_password_file(file, s->file_flag, dst, err))
+		return -1;
+	if (*dst && !user) {
+		buf_printf(err, "a %s password was given without --%s", s->what, s->user_flag);
+		return -1;
+	}
+	return 0;
+}
+
+/* --pushgateway.*: a URL libcurl takes (http:// when no scheme is given,
+ * as the Go exporter's client does), http or https, a job, the host name
+ * as the default instance. */
+static int check_push(config_t *cfg, buf_t *err)
+{
+	if (!cfg->push_url || !*cfg->push_url)
+		return 0;
+	if (!strstr(cfg->push_url, "://")) {
+		char *full = malloc(strlen(cfg->push_url) + 8);
+		if (!full) {
+			buf_puts(err, "out of memory");
+			return -1;
+		}
+		strcpy(full, "http://");
+		strcat(full, cfg->push_url);
+		free(cfg->push_url);
+		cfg->push_url = full;
+	}
+	CURLU *u = curl_url();
+	char *scheme = NULL;
+	if (!u) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	CURLUcode rc = curl_url_set(u, CURLUPART_URL, cfg->push_url, 0);
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+	int ok = rc == CURLUE_OK && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	if (!ok) {
+		buf_printf(err, "invalid --pushgateway.url '%s' (want http[s]://host[:port][/path])", cfg->push_url);
+		return -1;
+	}
+	if (!*cfg->push_job) {
+		buf_puts(err, "--pushgateway.job must not be empty");
+		return -1;
+	}
+	if (!cfg->push_instance) {
+		char host[256] = "";
+		if (gethostname(host, sizeof host - 1) != 0 || !*host)
+			snprintf(host, sizeof host, "unknown");
+		if (!(cfg->push_instance = strdup(host))) {
+			buf_puts(err, "out of memory");
+			return -1;
+		}
+	}
+	if ((cfg->push_cert_file != NULL) != (cfg->push_key_file != NULL)) {
+		buf_puts(err, "--pushgateway.cert-file and --pushgateway.key-file go together");
+		return -1;
+	}
+	return 0;
 }
 
 static int check(config_t *cfg, buf_t *err)
@@ -372,19 +480,9 @@ static int check(config_t *cfg, buf_t *err)
 			return -1;
 		}
 	}
-	if (!cfg->password) {
-		const char *pw = getenv("LOCUST_EXPORTER_PASSWORD");
-		if (pw && !(cfg->password = strdup(pw))) {
-			buf_puts(err, "out of memory");
-			return -1;
-		}
-	}
-	if (cfg->password_file && read_password_file(cfg, err))
+	if (password(&locust_secret, cfg->password_file, cfg->user, &cfg->password, err) ||
+	    password(&push_secret, cfg->push_password_file, cfg->push_user, &cfg->push_password, err))
 		return -1;
-	if (cfg->password && !cfg->user) {
-		buf_puts(err, "a Locust password was given without --locust.user");
-		return -1;
-	}
 	if (cfg->probe_allowed) {
 		regex_t re;
 		if (regcomp(&re, cfg->probe_allowed, REG_EXTENDED | REG_NOSUB) != 0) {
@@ -397,7 +495,7 @@ static int check(config_t *cfg, buf_t *err)
 		buf_puts(err, "--locust.cert-file and --locust.key-file go together");
 		return -1;
 	}
-	return 0;
+	return check_push(cfg, err);
 }
 
 static int parse_all(config_t *cfg, int argc, char **argv, buf_t *out, buf_t *err)
@@ -488,8 +586,11 @@ void config_free(config_t *cfg)
 	for (size_t i = 0; i < cfg->nheaders; i++)
 		free(cfg->headers[i]);
 	free(cfg->headers);
-	if (cfg->password)
-		memset(cfg->password, 0, strlen(cfg->password));
-	free(cfg->password);
+	char *secrets[] = {cfg->password, cfg->push_password};
+	for (size_t i = 0; i < 2; i++) {
+		if (secrets[i])
+			memset(secrets[i], 0, strlen(secrets[i]));
+		free(secrets[i]);
+	}
 	memset(cfg, 0, sizeof *cfg);
 }

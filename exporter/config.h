@@ -39,6 +39,19 @@ typedef struct {
 	char *probe_allowed;   /* --probe.allowed-targets (regex) */
 	int threads;           /* --web.max-threads */
 	long csv_max_age_ms;   /* --locust.csv-max-age (file:// source) */
+	/* --pushgateway.*: push what /metrics shows (push.c); off without a URL */
+	char *push_url;        /* --pushgateway.url (http:// added when no scheme) */
+	char *push_job;        /* --pushgateway.job */
+	char *push_instance;   /* --pushgateway.instance; the host name by default, "" for none */
+	long push_interval_ms; /* --pushgateway.interval */
+	long push_timeout_ms;  /* --pushgateway.timeout */
+	char *push_user;       /* --pushgateway.user */
+	char *push_password;   /* read from --pushgateway.password-file */
+	char *push_password_file;
+	char *push_ca_file;    /* --pushgateway.ca-file */
+	char *push_cert_file;  /* --pushgateway.cert-file */
+	char *push_key_file;   /* --pushgateway.key-file */
+	int push_insecure;     /* --pushgateway.insecure-skip-verify */
 } config_t;
 
 enum { CONFIG_OK = 0, CONFIG_EXIT = 1, CONFIG_ERROR = -1 };

@@ -1,6 +1,6 @@
 /* main: locust_exporter's entry point: configuration, logging, signals,
- * the Locust target and the HTTP server; runs until SIGTERM, SIGINT or
- * /quitquitquit. */
+ * the Locust target, the HTTP server and the Pushgateway pusher; runs
+ * until SIGTERM, SIGINT or /quitquitquit, then pushes a last time. */
 #include <civetweb.h>
 #include <curl/curl.h>
 #include <malloc.h>
@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "push.h"
 #include "scrape.h"
 #include "server.h"
 
@@ -81,10 +82,18 @@ int main(int argc, char **argv)
 	collector_opts_t copts = {cfg.ns, cfg.compat, cfg.native, 1, LE_VERSION, LE_REVISION};
 	target_t *target = target_new(&cfg, cfg.uri, &copts);
 	server_t *srv = NULL;
+	push_t *push = NULL;
 	rc = 1;
 	if (!target) {
 		log_error("cannot set up the Locust client (out of memory)");
 		goto out;
+	}
+	if (cfg.push_url && *cfg.push_url) {
+		if (!(push = push_new(&cfg, target, &err))) {
+			log_error("%s", buf_str(&err));
+			goto out;
+		}
+		target->self.push = push_stats(push);
 	}
 	srv = server_start(&cfg, target, &err);
 	if (!srv) {
@@ -93,6 +102,10 @@ int main(int argc, char **argv)
 	}
 	log_info("locust_exporter %s listening on %s, scraping %s (timeout %ldms)", LE_VERSION,
 		 cfg.listen, cfg.uri, cfg.timeout_ms);
+	if (push && push_start(push, &err)) {
+		log_error("%s", buf_str(&err));
+		goto out;
+	}
 	while (!stop_signal && !server_quit_requested) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -101,6 +114,7 @@ int main(int argc, char **argv)
 		log_info("received signal %d, shutting down", (int)stop_signal);
 	rc = 0;
 out:
+	push_stop(push); /* the final push, while /metrics still answers */
 	server_stop(srv);
 	target_free(target);
 	mg_exit_library();

@@ -541,6 +541,35 @@ static void test_down_output(void **st)
 	want_line(t, "locustexporter_build_info{branch=\"\",goversion=\"\",revision=\"abc123\",version=\"1.2.3\"} 1");
 }
 
+/* The push counters: only with a pusher, every reason pre-declared, up
+ * or down. */
+static void test_push_counters(void **st)
+{
+	(void)st;
+	load("2.12.1/stats_requests.json");
+	want_no(render(), "push");
+	static pushstats_t ps;
+	atomic_store(&ps.pushes, 9);
+	atomic_store(&ps.errors[RS_TIMEOUT], 2);
+	atomic_store(&ps.errors[RS_HTTP_STATUS], 1);
+	self.push = &ps;
+	for (int down = 0; down < 2; down++) {
+		const char *t = down ? render_down() : render();
+		want_line(t, "# TYPE locust_exporter_pushes_total counter");
+		want_line(t, "locust_exporter_pushes_total 9");
+		want_line(t, "# TYPE locust_exporter_push_errors_total counter");
+		want_line(t, "locust_exporter_push_errors_total{reason=\"timeout\"} 2");
+		want_line(t, "locust_exporter_push_errors_total{reason=\"http_status\"} 1");
+		const char *zero[] = {"connect", "tls", "auth", "redirect", "io"};
+		char s[128];
+		for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) {
+			snprintf(s, sizeof s, "locust_exporter_push_errors_total{reason=\"%s\"} 0", zero[i]);
+			want_line(t, s);
+		}
+		assert_int_equal(count_lines_with_prefix(t, "locust_exporter_push_errors_total{"), 7);
+	}
+}
+
 static void test_many_endpoints_and_odd_names(void **st)
 {
 	(void)st;
@@ -582,6 +611,7 @@ int main(void)
 		T(test_switches),
 		T(test_namespace),
 		T(test_down_output),
+		T(test_push_counters),
 		T(test_many_endpoints_and_odd_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -398,6 +398,116 @@ static void test_bad_flags(void **st)
 	expect_error(parse("--probe.allowed-targets=(", NULL), "--probe.allowed-targets");
 }
 
+/* --pushgateway.*: the Go fork's flags and variables, defaults, the host
+ * name as instance, the Go client's "http://" for a URL without scheme,
+ * TLS and auth options as for Locust, one-line errors. */
+static void test_pushgateway(void **st)
+{
+	(void)st;
+	char host[256] = "";
+	assert_int_equal(gethostname(host, sizeof host - 1), 0);
+	run_t *r = parse(NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_null(r->cfg.push_url); /* off */
+	assert_string_equal(r->cfg.push_job, "locust");
+	assert_int_equal(r->cfg.push_interval_ms, 10000);
+	assert_int_equal(r->cfg.push_timeout_ms, 5000);
+	assert_int_equal(r->cfg.push_insecure, 0);
+	done(r);
+
+	r = parse("--pushgateway.url=http://pgw:9091", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.push_url, "http://pgw:9091");
+	assert_string_equal(r->cfg.push_instance, host);
+	done(r);
+
+	/* both forms of every flag */
+	for (int form = 0; form < 2; form++) {
+		if (form == 0)
+			r = parse("--pushgateway.url=pgw:9091/base", "--pushgateway.job=lt",
+				  "--pushgateway.instance=ci-7", "--pushgateway.interval=1m",
+				  "--pushgateway.timeout=2s", "--pushgateway.user=u",
+				  "--pushgateway.ca-file=/ca", "--pushgateway.cert-file=/c",
+				  "--pushgateway.key-file=/k", "--pushgateway.insecure-skip-verify=true", NULL);
+		else
+			r = parse("--pushgateway.url", "pgw:9091/base", "--pushgateway.job", "lt",
+				  "--pushgateway.instance", "ci-7", "--pushgateway.interval", "1m",
+				  "--pushgateway.timeout", "2s", "--pushgateway.user", "u",
+				  "--pushgateway.ca-file", "/ca", "--pushgateway.cert-file", "/c",
+				  "--pushgateway.key-file", "/k", "--pushgateway.insecure-skip-verify", NULL);
+		if (r->rc != CONFIG_OK)
+			fail_msg("form %d: %s", form, buf_str(&r->err));
+		assert_string_equal(r->cfg.push_url, "http://pgw:9091/base");
+		assert_string_equal(r->cfg.push_job, "lt");
+		assert_string_equal(r->cfg.push_instance, "ci-7");
+		assert_int_equal(r->cfg.push_interval_ms, 60000);
+		assert_int_equal(r->cfg.push_timeout_ms, 2000);
+		assert_string_equal(r->cfg.push_user, "u");
+		assert_string_equal(r->cfg.push_ca_file, "/ca");
+		assert_string_equal(r->cfg.push_cert_file, "/c");
+		assert_string_equal(r->cfg.push_key_file, "/k");
+		assert_int_equal(r->cfg.push_insecure, 1);
+		assert_null(r->cfg.user); /* Locust's own options untouched */
+		assert_null(r->cfg.ca_file);
+		done(r);
+	}
+
+	/* the Go fork's environment variables; an empty instance means none */
+	setenv("LOCUST_EXPORTER_PUSHGATEWAY_URL", "https://pgw.example:443", 1);
+	setenv("LOCUST_EXPORTER_PUSHGATEWAY_JOB", "envjob", 1);
+	setenv("LOCUST_EXPORTER_PUSHGATEWAY_INTERVAL", "250ms", 1);
+	setenv("LOCUST_EXPORTER_PUSHGATEWAY_INSTANCE", "", 1);
+	setenv("LOCUST_EXPORTER_PUSHGATEWAY_USER", "pu", 1);
+	setenv("LOCUST_EXPORTER_PUSHGATEWAY_PASSWORD", "ppw", 1);
+	r = parse(NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.push_url, "https://pgw.example:443");
+	assert_string_equal(r->cfg.push_job, "envjob");
+	assert_int_equal(r->cfg.push_interval_ms, 250);
+	assert_string_equal(r->cfg.push_instance, "");
+	assert_string_equal(r->cfg.push_password, "ppw");
+	assert_null(r->cfg.password);
+	done(r);
+	r = parse("--pushgateway.job=flagjob", "--pushgateway.interval", "3s", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.push_job, "flagjob");
+	assert_int_equal(r->cfg.push_interval_ms, 3000);
+	done(r);
+	/* an empty URL turns pushing off, as in the Go fork */
+	r = parse("--pushgateway.url=", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.push_url, "");
+	done(r);
+	setenv("LOCUST_EXPORTER_PUSHGATEWAY_INTERVAL", "often", 1);
+	expect_error(parse(NULL), "LOCUST_EXPORTER_PUSHGATEWAY_INTERVAL");
+	clean_env(NULL);
+
+	/* the password file */
+	char path[] = "/tmp/le_test_ppw_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "pw\r\n", 4), 4);
+	close(fd);
+	r = parse("--pushgateway.url=http://p:1", "--pushgateway.user=u", "--pushgateway.password-file", path, NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_string_equal(r->cfg.push_password, "pw");
+	done(r);
+	expect_error(parse("--pushgateway.url=http://p:1", "--pushgateway.password-file", path, NULL),
+		     "without --pushgateway.user");
+	unlink(path);
+	expect_error(parse("--pushgateway.user=u", "--pushgateway.password-file", path, NULL),
+		     "cannot read --pushgateway.password-file");
+
+	expect_error(parse("--pushgateway.url=ftp://pgw:21", NULL), "invalid --pushgateway.url");
+	expect_error(parse("--pushgateway.url=http://", NULL), "invalid --pushgateway.url");
+	expect_error(parse("--pushgateway.url=http://pgw:99999", NULL), "invalid --pushgateway.url");
+	expect_error(parse("--pushgateway.url=http://pgw", "--pushgateway.job=", NULL), "--pushgateway.job");
+	expect_error(parse("--pushgateway.url=http://pgw", "--pushgateway.interval=0s", NULL), "--pushgateway.interval");
+	expect_error(parse("--pushgateway.url=http://pgw", "--pushgateway.timeout=-1s", NULL), "--pushgateway.timeout");
+	expect_error(parse("--pushgateway.url=http://pgw", "--pushgateway.cert-file=/c", NULL), "go together");
+	expect_error(parse("--pushgateway.nope=1", NULL), "unknown flag");
+}
+
 static void test_help_and_version(void **st)
 {
 	(void)st;
@@ -434,6 +544,7 @@ int main(void)
 		cmocka_unit_test_setup(test_headers, clean_env),
 		cmocka_unit_test_setup(test_password, clean_env),
 		cmocka_unit_test_setup(test_bad_flags, clean_env),
+		cmocka_unit_test_setup(test_pushgateway, clean_env),
 		cmocka_unit_test_setup(test_help_and_version, clean_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
