@@ -24,7 +24,7 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ilib -Iexporter \
 	-fsanitize=fuzzer-no-link $(FUZZ_SAN) $(call pkg_cflags,jansson)
 FUZZ_SRC = tests/fuzz/fuzz_scrape.c tests/fuzz/promcheck.c exporter/stats.c \
-	exporter/collector.c exporter/reason.c lib/buf.c lib/expo.c lib/procmetrics.c
+	exporter/collector.c exporter/reason.c lib/buf.c lib/expo.c lib/procmetrics.c lib/openmetrics.c
 FUZZ_OBJ = $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 
 $(FUZZ_DIR)/obj/%.o: %.c
