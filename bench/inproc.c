@@ -10,6 +10,8 @@
  *          into the model
  * render   collector_render of both metric sets plus process_*
  * gzip     httpd_gzip of the rendered text (what Accept-Encoding: gzip adds)
+ * om       om_body: the rendered text's OpenMetrics form (what Prometheus,
+ *          asking for OpenMetrics, adds; --only om)
  * proc     procmetrics_render alone (process_* from /proc, part of render)
  *
  * --dump writes the rendered text to FILE (to compare renderers' output);
@@ -25,6 +27,7 @@
 
 #include "collector.h"
 #include "httpd.h"
+#include "openmetrics.h"
 #include "payload.h"
 #include "procmetrics.h"
 #include "stats.h"
@@ -32,7 +35,7 @@
 #define MAX_ROUNDS 100000
 
 typedef struct {
-	buf_t json, text, gz, proc, detail;
+	buf_t json, text, gz, proc, detail, om;
 	snapshot_t snap;
 	collector_t col;
 	collector_opts_t opts;
@@ -85,6 +88,13 @@ static void st_gzip(bench_t *b)
 		b->failed = 1;
 }
 
+static void st_om(bench_t *b)
+{
+	size_t len;
+	if (!om_body(FMT_OPENMETRICS, b->text.data, b->text.len, &b->om, &len))
+		b->failed = 1;
+}
+
 static void st_proc(bench_t *b)
 {
 	buf_reset(&b->proc);
@@ -119,6 +129,7 @@ static const struct {
 	stage_fn fn;
 } stages[] = {
 	{"decode", st_decode}, {"parse", st_parse}, {"render", st_render}, {"gzip", st_gzip}, {"proc", st_proc},
+	{"om", st_om},
 };
 
 /* One stage alone, after the parse and render it depends on. */
@@ -170,6 +181,7 @@ int main(int argc, char **argv)
 	buf_init(&b.gz);
 	buf_init(&b.proc);
 	buf_init(&b.detail);
+	buf_init(&b.om);
 	snapshot_init(&b.snap);
 	collector_init(&b.col);
 	payload_generate(&b.json, (size_t)strtoul(argv[1], NULL, 10));

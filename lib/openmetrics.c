@@ -197,6 +197,15 @@ static const family_t *find_family(const families_t *fs, span_t name)
 	return NULL;
 }
 
+/* The family of the *next-th TYPE line, which pass 2 meets in the order
+ * pass 1 collected them (no search then). */
+static const family_t *next_family(const families_t *fs, size_t *next, span_t name)
+{
+	if (*next < fs->n && span_eq(fs->v[*next].name, name))
+		return &fs->v[(*next)++];
+	return find_family(fs, name);
+}
+
 static int collect_families(families_t *fs, const char *text, const char *end)
 {
 	for (const char *p = next_comment(text, text, end); p < end;
@@ -309,6 +318,7 @@ void om_from_text(buf_t *out, const char *text, size_t len)
 		out->oom = 1;
 		return;
 	}
+	size_t next = 0; /* the next TYPE line's entry in fs */
 	for (const char *p = text; p < end;) {
 		const char *c = next_comment(p, text, end);
 		buf_put(out, p, (size_t)(c - p)); /* sample lines, unchanged */
@@ -319,7 +329,7 @@ void om_from_text(buf_t *out, const char *text, size_t len)
 		span_t name, rest, om_name;
 		if (starts(c, eol, "# TYPE ")) {
 			meta_parts(c, eol, &name, &rest);
-			const char *type = om_family(&fs, find_family(&fs, name), name, &om_name);
+			const char *type = om_family(&fs, next_family(&fs, &next, name), name, &om_name);
 			put_type_unit(out, om_name, type);
 		} else if (starts(c, eol, "# HELP ")) {
 			meta_parts(c, eol, &name, &rest);
@@ -328,7 +338,7 @@ void om_from_text(buf_t *out, const char *text, size_t len)
 			span_t tname, ttype;
 			if (starts(p, teol, "# TYPE ") &&
 			    (meta_parts(p, teol, &tname, &ttype), span_eq(tname, name))) {
-				const char *type = om_family(&fs, find_family(&fs, name), name, &om_name);
+				const char *type = om_family(&fs, next_family(&fs, &next, name), name, &om_name);
 				put_type_unit(out, om_name, type);
 				p = teol < end ? teol + 1 : end;
 			} else {
