@@ -10,7 +10,8 @@ to a prometheus-pushgateway started here on 127.0.0.1:
   interval) and an empty instance; flags win over them;
 - the final push: on SIGTERM, SIGINT and /quitquitquit the group gets the
   numbers of that moment; when Locust is gone by then, locust_up 0 is sent
-  and the group keeps the last numbers read;
+  and the group keeps the last numbers read; the Kubernetes Job of
+  docs/deployment.md with a REAL Locust (--autostart, --autoquit);
 - a Pushgateway that is down (connect errors counted, one warning, then
   recovery), hung (SIGSTOP: timeouts counted, /metrics still answers at
   once, SIGTERM still exits promptly), answering 404, or refusing the push
@@ -22,6 +23,7 @@ Every wait is bounded; every process is stopped by PID.
 import os
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +33,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, ".."), os.path.join(HERE, "..", "hardening")]
 from exporter_common import FIXTURES, start_fake  # noqa: E402
 from hcommon import Exporter, RESULTS, bcrypt, curl, make_ca, make_cert  # noqa: E402
-from testkit import cleanup, free_port, http, parse_exposition, spawn, stop, wait_port  # noqa: E402
+from testkit import (LOCUST, PYTHON, cleanup, free_port, http, parse_exposition, serve, spawn,  # noqa: E402
+                     stop, wait_port)
 
 R = RESULTS
 check = R.check
@@ -358,12 +361,50 @@ def test_tls_auth(fake_url):
     pgw.stop()
 
 
+LOCUSTFILE = """
+from locust import HttpUser, task, constant
+class U(HttpUser):
+    wait_time = constant(0.1)
+    @task
+    def index(self):
+        self.client.get("/")
+"""
+
+
+def test_locust_job(pgw):
+    """The Kubernetes Job of docs/deployment.md with a REAL Locust: --autostart,
+    a 4 s run, --autoquit 4 (beyond Locust's 2 s stats cache plus one push interval); the exporter is stopped once Locust has exited."""
+    target = serve(lambda req: (200, {"Content-Type": "text/plain"}, b"ok"))
+    lf = os.path.join(TMP, "locustfile.py")
+    with open(lf, "w") as f:
+        f.write(LOCUSTFILE)
+    web = free_port()
+    log = open(os.path.join(TMP, "locust.log"), "wb")
+    locust = spawn([PYTHON, LOCUST, "-f", lf, "--autostart", "--autoquit", "4", "-u", "2", "-r", "2", "-t", "4s",
+                    "--web-host", "127.0.0.1", "--web-port", str(web), "-H", target.url], stdout=log, stderr=log)
+    exp = Exporter("--locust.uri=http://127.0.0.1:%d" % web, "--pushgateway.url=" + pgw.url,
+                   "--pushgateway.interval=1s", "--pushgateway.instance=locust-job")
+    try:
+        locust.wait(40)
+    except subprocess.TimeoutExpired:
+        pass
+    check(locust.returncode == 0, "real Locust (--autostart -t 4s --autoquit 4) ran and exited", locust.returncode)
+    rc = exp.stop()
+    g = pgw.group("locust", "locust-job")
+    check(rc == 0 and value(g, "locust_up") == 0, "after Locust exited, the final push sent locust_up 0", (rc, g.get(("locust_up", ()))))
+    check((value(g, "locust_requests_total", method="GET", name="/") or 0) > 0 and
+          value(g, "locust_state", state="stopped") == 1,
+          "the group keeps the run's final numbers: requests made, state stopped",
+          {k: v for k, v in g.items() if k[0] in ("locust_requests_total", "locust_state")})
+
+
 def main():
     try:
         fake, fake_url = start_fake(FIX)
         pgw = Pushgateway()
         for t in (test_periodic, test_env_forms, test_final_push_locust_gone):
             R.run(t, pgw, fake_url)
+        R.run(test_locust_job, pgw)
         for how, inst in (("SIGTERM", "term"), ("SIGINT", "int"), ("/quitquitquit", "quit")):
             R.run(final_push, pgw, fake_url, how, inst)
         pgw.stop()
