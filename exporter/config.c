@@ -418,7 +418,10 @@ static int check_push(config_t *cfg, buf_t *err)
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	if (!ok) {
-		buf_printf(err, "invalid --pushgateway.url '%s' (want http[s]://host[:port][/path])", cfg->push_url);
+		buf_puts(err, "invalid --pushgateway.url");
+		if (!strchr(cfg->push_url, '@')) /* a URL with credentials is not echoed */
+			buf_printf(err, " '%s'", cfg->push_url);
+		buf_puts(err, " (want http[s]://host[:port][/path])");
 		return -1;
 	}
 	if (!*cfg->push_job) {

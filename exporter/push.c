@@ -89,7 +89,7 @@ static int build_url(push_t *p, buf_t *err)
 	int rc = -1;
 	if (!(p->url = curl_url()) ||
 	    curl_url_set(p->url, CURLUPART_URL, cfg->push_url, 0) != CURLUE_OK) {
-		buf_printf(err, "invalid --pushgateway.url '%s'", cfg->push_url);
+		buf_puts(err, "invalid --pushgateway.url");
 		goto out;
 	}
 	if (curl_url_get(p->url, CURLUPART_PATH, &path, 0) == CURLUE_OK)

@@ -498,7 +498,12 @@ static void test_pushgateway(void **st)
 	expect_error(parse("--pushgateway.user=u", "--pushgateway.password-file", path, NULL),
 		     "cannot read --pushgateway.password-file");
 
-	expect_error(parse("--pushgateway.url=ftp://pgw:21", NULL), "invalid --pushgateway.url");
+	expect_error(parse("--pushgateway.url=ftp://pgw:21", NULL), "invalid --pushgateway.url 'ftp://pgw:21'");
+	r = parse("--pushgateway.url=ftp://user:s3cret@pgw:21", NULL); /* credentials never echoed */
+	assert_int_equal(r->rc, CONFIG_ERROR);
+	assert_non_null(strstr(buf_str(&r->err), "invalid --pushgateway.url"));
+	assert_null(strstr(buf_str(&r->err), "s3cret"));
+	done(r);
 	expect_error(parse("--pushgateway.url=http://", NULL), "invalid --pushgateway.url");
 	expect_error(parse("--pushgateway.url=http://pgw:99999", NULL), "invalid --pushgateway.url");
 	expect_error(parse("--pushgateway.url=http://pgw", "--pushgateway.job=", NULL), "--pushgateway.job");
