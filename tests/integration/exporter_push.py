@@ -354,6 +354,13 @@ def test_tls_auth(fake_url):
     check(wait_for(lambda: push_errors(wrong, "auth") >= 1, 5) and "wrong" not in wrong.log(),
           "basic auth: a wrong password (LOCUST_EXPORTER_PUSHGATEWAY_PASSWORD) counts as auth, never logged")
     wrong.stop()
+    inurl = Exporter("--locust.uri=" + fake_url, "--pushgateway.interval=300ms", "--pushgateway.instance=inurl",
+                     "--pushgateway.url=https://pusher:s3cret@127.0.0.1:%d" % pgw.port,
+                     "--pushgateway.ca-file=" + pki["ca"][1], "--log.level=debug")
+    check(wait_for(lambda: pgw.push_time("locust", "inurl"), 8) and "s3cret" not in inurl.log() and
+          "https://pusher@127.0.0.1" in inurl.log(),
+          "basic auth from the URL's user:pass@ pushes; the password is in no log line", inurl.log()[-400:])
+    inurl.stop()
     skip = Exporter(*common, "--pushgateway.instance=skip", "--pushgateway.insecure-skip-verify",
                     "--pushgateway.user=pusher", "--pushgateway.password-file=" + pwfile)
     check(wait_for(lambda: pgw.push_time("locust", "skip"), 8), "TLS: --pushgateway.insecure-skip-verify pushes")
