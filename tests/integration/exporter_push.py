@@ -15,7 +15,8 @@ to a prometheus-pushgateway started here on 127.0.0.1:
 - a Pushgateway that is down (connect errors counted, one warning, then
   recovery), hung (SIGSTOP: timeouts counted, /metrics still answers at
   once, SIGTERM still exits promptly), answering 404, or refusing the push
-  (400, inconsistent with another group: its message logged);
+  (400, inconsistent with another group: its message logged); a stand-in
+  for what a real one never sends (a 307, a closed connection);
 - TLS and basic auth to the Pushgateway (its --web.config.file): verified
   with a CA file, refused without it, wrong password, skip-verify.
 Every wait is bounded; every process is stopped by PID.
@@ -23,16 +24,18 @@ Every wait is bounded; every process is stopped by PID.
 import os
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, ".."), os.path.join(HERE, "..", "hardening")]
 from exporter_common import FIXTURES, start_fake  # noqa: E402
-from hcommon import Exporter, RESULTS, bcrypt, curl, make_ca, make_cert  # noqa: E402
+from hcommon import Exporter as HExporter, RESULTS, bcrypt, curl, make_ca, make_cert  # noqa: E402
 from testkit import (LOCUST, PYTHON, cleanup, free_port, http, parse_exposition, serve, spawn,  # noqa: E402
                      stop, wait_port)
 
@@ -48,17 +51,20 @@ class Pushgateway:
     """prometheus-pushgateway on a free (or given) loopback port, in memory."""
 
     def __init__(self, port=None, web_config=None, tls=None):
-        self.port = port or free_port()
         self.tls = tls  # curl options to reach it: CA, credentials
-        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
-        argv = ["prometheus-pushgateway", "--web.listen-address=127.0.0.1:%d" % self.port,
-                "--persistence.file=", "--log.level=error"]
-        if web_config:
-            argv.append("--web.config.file=" + web_config)
-        self.log = open(os.path.join(TMP, "pushgateway-%d.log" % self.port), "ab")
-        self.proc = spawn(argv, stdout=self.log, stderr=self.log)
-        if not wait_port(self.port, self.proc, timeout=15):
-            raise RuntimeError("the Pushgateway did not start")
+        for _ in range(3):  # a free port can be taken meanwhile by another test
+            self.port = port or free_port()
+            self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
+            argv = ["prometheus-pushgateway", "--web.listen-address=127.0.0.1:%d" % self.port,
+                    "--persistence.file=", "--log.level=error"]
+            if web_config:
+                argv.append("--web.config.file=" + web_config)
+            self.log = open(os.path.join(TMP, "pushgateway-%d.log" % self.port), "ab")
+            self.proc = spawn(argv, stdout=self.log, stderr=self.log)
+            if wait_port(self.port, self.proc, timeout=15) and not wait_for(lambda: self.proc.poll() is not None, 0.3):
+                return
+            self.stop()
+        raise RuntimeError("the Pushgateway did not start")
 
     def metrics(self):
         if self.tls:
@@ -85,6 +91,18 @@ class Pushgateway:
     def stop(self):
         stop(self.proc)
         self.log.close()
+
+
+def Exporter(*args, env=None):
+    """hcommon's Exporter, started again on another port when the one it
+    picked was taken meanwhile (other tests run on this machine too)."""
+    for _ in range(3):
+        exp = HExporter(*args, env=env)
+        wait_for(lambda: "listening on" in exp.log() or not exp.alive(), 5)
+        if exp.alive() and "listening on" in exp.log():
+            return exp
+        exp.stop()
+    raise RuntimeError("the exporter did not start: " + exp.log()[-300:])
 
 
 def value(samples, metric, **labels):
@@ -328,6 +346,47 @@ def test_refused(fake_url):
     pgw.stop()
 
 
+class RawAnswer(socketserver.BaseRequestHandler):
+    """A stand-in for what no real Pushgateway sends: reads the request head,
+    then answers server.raw (bytes; b"" closes without a word)."""
+
+    def handle(self):
+        self.request.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data and len(data) < 65536:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        if self.server.raw:
+            self.request.sendall(self.server.raw)
+
+
+def raw_server(answer):
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), RawAnswer)
+    srv.daemon_threads = True
+    srv.raw = answer
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def test_redirect_and_io(fake_url):
+    fake_mode(fake_url, mode="fixture", file=FIX)
+    cases = [(b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:1/\r\nContent-Length: 0\r\n\r\n",
+              "redirect", "HTTP 307"),
+             (b"", "io", "Empty reply")]
+    for answer, reason, logged in cases:
+        srv = raw_server(answer)
+        exp = Exporter("--locust.uri=" + fake_url, "--pushgateway.interval=200ms",
+                       "--pushgateway.url=http://127.0.0.1:%d" % srv.server_address[1])
+        check(wait_for(lambda: push_errors(exp, reason) >= 2, 5) and logged in exp.log(),
+              "a Pushgateway stand-in answering %s: counted as %s, logged" % (answer[:12] or b"nothing", reason),
+              exp.log()[-400:])
+        check(exp.stop() == 0, "... and the exporter exits 0")
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_tls_auth(fake_url):
     fake_mode(fake_url, mode="fixture", file=FIX)
     pki = {"ca": make_ca(TMP, "ca")}
@@ -415,7 +474,7 @@ def main():
         for how, inst in (("SIGTERM", "term"), ("SIGINT", "int"), ("/quitquitquit", "quit")):
             R.run(final_push, pgw, fake_url, how, inst)
         pgw.stop()
-        for t in (test_refused, test_down_then_up, test_hung, test_tls_auth):
+        for t in (test_refused, test_redirect_and_io, test_down_then_up, test_hung, test_tls_auth):
             R.run(t, fake_url)
     finally:
         cleanup()
