@@ -14,10 +14,6 @@ typedef struct server server_t;
 server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err);
 void server_stop(server_t *s);
 
-/* Append the families /metrics shows that the server owns (the basic-auth
- * failure counter of --web.config.file; nothing without basic auth). */
-void server_render_self(server_t *s, buf_t *out);
-
 /* Set when /quitquitquit was called. */
 extern volatile sig_atomic_t server_quit_requested;
 
