@@ -9,8 +9,11 @@
  *
  * Memory is reused from one scrape to the next, sized to what recent
  * scrapes needed (keep_t), in two blocks whose contents never live at the
- * same time: Locust's answer, then the gzip of the text; the decoded JSON
- * tree, then the text.  Each
+ * same time: Locust's answer, then the gzip (of the text, or of the
+ * OpenMetrics form when that was asked first); the decoded JSON tree, then
+ * the text.  The OpenMetrics form, when asked, is a third block, kept the
+ * same way (a client that asks for the other format than the gzip's gets
+ * a gzip of its own, per request).  Each
  * stage is bounded by a flag: the answer (--locust.max-response-size), its
  * decoded tree (--locust.max-decoded-size), its rows (--locust.max-rows) and
  * the rendered text (--web.max-response-size); beyond any of them the
