@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -150,6 +151,37 @@ def negotiation(base):
         R.check(status == 200 and hdrs.get("Content-Type") == want, "Accept: %s -> %s" % (accept, want),
                 hdrs.get("Content-Type"))
         R.check(body.endswith("# EOF\n") == (want != TEXT_TYPE), "Accept: %s: '# EOF' only in OpenMetrics" % accept)
+
+
+def shared_fetch(fake_url, base):
+    """Scrapes in both formats that share one fetch (a slow Locust): each
+    gets its format, gzipped; the result's gzip is one format's, the other
+    is made per request."""
+    http(fake_url + "/_control?mode=slow&delay=1.5")
+    hits0 = json.loads(http(fake_url + "/_hits")[2])["stats_requests"]
+    out = {}
+
+    def scrape(key, accept):
+        out[key] = get(base + "/metrics", accept, gz=True)
+    threads = [threading.Thread(target=scrape, args=(i, PROM_ACCEPT if i % 2 else "text/plain")) for i in range(4)]
+    for t in threads:
+        t.start()
+        time.sleep(0.2)
+    for t in threads:
+        t.join(20)
+    hits = json.loads(http(fake_url + "/_hits")[2])["stats_requests"] - hits0
+    http(fake_url + "/_control?mode=fixture")
+    ok = len(out) == 4 and hits == 1
+    for i, (status, hdrs, body) in sorted(out.items()):
+        om = i % 2 == 1
+        ok = ok and status == 200 and hdrs.get("Content-Encoding") == "gzip" and \
+            hdrs.get("Content-Type") == (OM_TYPE if om else TEXT_TYPE) and body.endswith("# EOF\n") == om
+        if om:
+            om_samples(body)
+        else:
+            parse_exposition(body)
+    R.check(ok, "4 scrapes sharing one fetch, both formats: each its own format, gzipped", (hits, {
+        i: (o[0], o[1].get("Content-Type"), o[1].get("Content-Encoding")) for i, o in out.items()}))
 
 
 def web_auth_counter(fake_url, tmp):
@@ -294,6 +326,7 @@ def main():
         fams, _ = check_om_answer(base_native + "/probe?target=" + urllib.parse.quote(fake_url, safe=""), "/probe")
         R.check(fams is not None and "process_cpu_seconds" not in fams, "/probe: OpenMetrics, no process_*")
         negotiation(base)
+        shared_fetch(fake_url, base)
         web_auth_counter(fake_url, tmp)
         demo_base = demo_app()
         real_prometheus(tmp, fake_url, base, demo_base)
