@@ -137,13 +137,15 @@ start prometheus prometheus --config.file="$DEMO_DIR/prometheus.yml" \
 wait_http prometheus "$PROM_URL/-/ready" "$LAST_PID"
 log "Prometheus      $PROM_URL   (Grafana: see docs/dashboards.md to import the dashboards)"
 
-cat >"$DEMO_DIR/stack.env" <<EOF
+# Written aside and renamed: whoever waits for the file reads it whole.
+cat >"$DEMO_DIR/stack.env.tmp" <<EOF
 DEMO_APP_URL=$APP_URL
 LOCUST_URL=$LOCUST_URL
 EXPORTER_URL=$EXP_URL
 PROMETHEUS_URL=$PROM_URL
 DEMO_PIDS="${PIDS[*]}"
 EOF
+mv "$DEMO_DIR/stack.env.tmp" "$DEMO_DIR/stack.env"
 
 # ------------------------------------------------------------------- wait
 if [ -z "$DURATION" ]; then
