@@ -29,7 +29,7 @@ PKG_CONFIG = PKG_CONFIG_PATH="$(PKG_CONFIG_PATH)" pkg-config
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkg_libs = $(shell $(PKG_CONFIG) --libs $(1))
 
-LIB_SRC = lib/buf.c lib/expo.c lib/log.c lib/procmetrics.c lib/httpd.c lib/histogram.c lib/openmetrics.c
+LIB_SRC = lib/buf.c lib/expo.c lib/log.c lib/procmetrics.c lib/httpd.c lib/histogram.c lib/openmetrics.c lib/listensock.c lib/threadstack.c lib/netacl.c
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
 LIB_PKGS = civetweb libdeflate
 

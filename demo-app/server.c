@@ -2,9 +2,15 @@
  *
  * civetweb 1.15 serves one connection per worker thread and creates all
  * num_threads workers at start, so 1000 concurrent sleeping requests need
- * a pool of ~1100 threads.  Their stacks are made small (the default is
- * the 8 MiB RLIMIT_STACK) through the process-wide default thread
- * attributes, which civetweb's pthread_attr_init-ed threads inherit. */
+ * a pool of ~1100 threads.  Debian's civetweb gives its threads 100 KiB
+ * stacks itself; the process-wide default set here (small_stacks) covers
+ * the app's other threads.  After each connection a worker gives back the
+ * stack pages it touched (threadstack).
+ *
+ * Clients that hold connections (docs/demo-app.md): connections that send
+ * nothing stay in the kernel (TCP_DEFER_ACCEPT, listensock) and take no
+ * worker; one that sends half a request header holds a worker for
+ * request_timeout_ms at most. */
 #include "server.h"
 
 #include <arpa/inet.h>
@@ -20,7 +26,9 @@
 
 #include "app.h"
 #include "httpd.h"
+#include "listensock.h"
 #include "log.h"
+#include "threadstack.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define WORKER_STACK (1024 * 1024)
@@ -52,15 +60,22 @@ static void on_conn_closed(const struct mg_connection *c)
 {
 	(void)c;
 	app_busy(-1);
+	threadstack_release();
 }
 
 /* civetweb calls this inside mg_start2, after the port is bound and before
  * its master thread accepts a connection: registering the handler here
  * means no request ever meets civetweb's own 404 for a path not yet
- * handled (the context is ours to change: the const is civetweb's API). */
+ * handled (the context is ours to change: the const is civetweb's API),
+ * and TCP_DEFER_ACCEPT is on for the very first connection. */
 static void on_init_context(const struct mg_context *ctx)
 {
 	mg_set_request_handler((struct mg_context *)ctx, "/", app_handle, NULL);
+	buf_t why;
+	buf_init(&why);
+	if (listensock_defer_accept(ctx, LISTENSOCK_DEFER_ACCEPT_S, &why) < 0)
+		log_warn("connections that send nothing will hold a worker thread: %s", buf_str(&why));
+	buf_free(&why);
 }
 
 /* The options at debug level, as "name=value ..." (bench/demo.py gives
@@ -109,7 +124,10 @@ struct mg_context *server_start(const char *listen, long threads, int keep_alive
 		/* off: as the Flask dev server; respond.c says which in Connection */
 		"enable_keep_alive", keep_alive ? "yes" : "no",
 		"tcp_nodelay", "1",        /* a reply past one segment: no Nagle wait for its tail */
-		"request_timeout_ms", "30000",
+		/* a new connection's request header: it is there on arrival
+		 * (TCP_DEFER_ACCEPT), so this only bounds clients that stop
+		 * half-way, each holding a worker until then */
+		"request_timeout_ms", SERVER_REQUEST_TIMEOUT_MS,
 		/* civetweb waits this long for a kept-alive connection's next
 		 * request (request_timeout_ms covers only its first one) */
 		keep_alive ? "keep_alive_timeout_ms" : NULL, idle,

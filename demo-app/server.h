@@ -1,6 +1,7 @@
 /* server: the civetweb side of the demo app: options (listen address,
  * worker pool sized for 1000 concurrent users, small thread stacks,
- * keep-alive off unless asked for),
+ * keep-alive off unless asked for, clients that hold connections kept
+ * cheap),
  * callbacks, start and stop. */
 #ifndef DEMO_SERVER_H
 #define DEMO_SERVER_H
@@ -12,6 +13,10 @@ struct mg_context;
 /* Idle time (ms) after which a kept-alive connection is closed, freeing
  * its worker thread (--keep-alive only). */
 #define SERVER_KEEP_ALIVE_IDLE_MS 5000
+
+/* How long a new connection may take to send its request header (a string:
+ * a civetweb option value). */
+#define SERVER_REQUEST_TIMEOUT_MS "500"
 
 /* Start serving every path with app_handle, with HTTP keep-alive when
  * keep_alive; NULL with a one-line reason in err. */

@@ -18,6 +18,7 @@
 
 #include "httpd.h"
 #include "log.h"
+#include "netacl.h"
 
 #ifndef LE_VERSION
 #define LE_VERSION "dev"
@@ -45,8 +46,12 @@ static const opt_t opts[] = {
 	 "Exporter-toolkit web config (TLS, basic auth) for the exporter's own endpoints."},
 	{"web.disable-exit", "LOCUST_EXPORTER_WEB_DISABLE_EXIT", K_BOOL, F(disable_exit), "false",
 	 "Disable the /quitquitquit endpoint."},
-	{"web.max-threads", "LOCUST_EXPORTER_WEB_MAX_THREADS", K_INT, F(threads), "8",
-	 "Requests served at once (civetweb worker threads)."},
+	{"web.max-threads", "LOCUST_EXPORTER_WEB_MAX_THREADS", K_INT, F(threads), "160",
+	 "Connections served at once (civetweb worker threads)."},
+	{"web.request-timeout", "LOCUST_EXPORTER_WEB_REQUEST_TIMEOUT", K_DURATION, F(request_timeout_ms), "500ms",
+	 "Time a new connection has for its TLS handshake and request header (max 1m)."},
+	{"web.allowed-networks", "LOCUST_EXPORTER_WEB_ALLOWED_NETWORKS", K_STR, F(allowed_networks), NULL,
+	 "Comma-separated IPv4 networks allowed to connect, e.g. 10.0.0.0/8,192.168.1.7 (default: all)."},
 	{"locust.uri", "LOCUST_EXPORTER_URI", K_STR, F(uri), "http://localhost:8089",
 	 "URI of Locust (http://, https://, with an optional base path)."},
 	{"locust.timeout", "LOCUST_EXPORTER_TIMEOUT", K_DURATION, F(timeout_ms), "5s",
@@ -444,6 +449,20 @@ static int check_push(config_t *cfg, buf_t *err)
 	return 0;
 }
 
+/* The connection flags (docs/security.md: holding connections). */
+static int check_web(const config_t *cfg, buf_t *err)
+{
+	if (cfg->request_timeout_ms > 60000) {
+		buf_printf(err, "--web.request-timeout %ldms is above the 1m maximum", cfg->request_timeout_ms);
+		return -1;
+	}
+	buf_t acl;
+	buf_init(&acl);
+	int rc = netacl_spec(cfg->allowed_networks, &acl, err);
+	buf_free(&acl);
+	return rc;
+}
+
 static int check(config_t *cfg, buf_t *err)
 {
 	const char *u = cfg->uri;
@@ -457,6 +476,8 @@ static int check(config_t *cfg, buf_t *err)
 	int bad_listen = httpd_listen_spec(cfg->listen, 0, &spec, err);
 	buf_free(&spec);
 	if (bad_listen)
+		return -1;
+	if (check_web(cfg, err))
 		return -1;
 	if (cfg->telemetry_path[0] != '/') {
 		buf_printf(err, "--web.telemetry-path must start with '/', got '%s'", cfg->telemetry_path);

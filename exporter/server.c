@@ -4,19 +4,35 @@
  * matching never serves a neighbour route, and anything else is a 404.
  * No document_root is set: civetweb serves no file, whatever the path.
  * --web.config.file adds HTTPS (tlsserver) and basic auth (basicauth) in
- * front of every route except the health checks. */
+ * front of every route except the health checks.
+ *
+ * Connections (docs/security.md, "Clients that hold connections"): civetweb
+ * 1.15 gives every connection a worker thread until the request header is
+ * in, so a client that sends nothing or half a header holds one.  Against
+ * that: the kernel keeps connections that sent nothing away from civetweb
+ * (TCP_DEFER_ACCEPT, listensock), a short --web.request-timeout frees a
+ * worker held by half a header, a pool of --web.max-threads workers is
+ * large enough that two rounds of such clients do not delay a scrape past
+ * one timeout, each worker gives back the stack it touched after every
+ * connection (threadstack) so the pool stays cheap, and
+ * --web.allowed-networks refuses other clients before they reach a worker. */
 #include "server.h"
 
 #include <civetweb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "basicauth.h"
 #include "httpd.h"
+#include "listensock.h"
 #include "log.h"
+#include "netacl.h"
 #include "openmetrics.h"
 #include "probe.h"
+#include "threadstack.h"
 #include "tlsserver.h"
 #include "webconfig.h"
 
@@ -162,11 +178,61 @@ static int skip_htpasswd(struct mg_connection *c, void *ud)
 	return 1;
 }
 
+/* civetweb logs each connection that access_control_list refuses; at most
+ * one line a minute, with the count, keeps a flood out of the log. */
+#define REFUSAL_LOG_EVERY_S 60
+
+static pthread_mutex_t refused_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long refused_unlogged;
+static time_t refused_logged_at;
+
+static void log_refusal(const char *msg)
+{
+	time_t now = time(NULL);
+	pthread_mutex_lock(&refused_mu);
+	refused_unlogged++;
+	if (refused_logged_at == 0 || now - refused_logged_at >= REFUSAL_LOG_EVERY_S) {
+		log_warn("refused %lu connection(s) from outside --web.allowed-networks (latest: %s)",
+			 refused_unlogged, msg);
+		refused_unlogged = 0;
+		refused_logged_at = now;
+	}
+	pthread_mutex_unlock(&refused_mu);
+}
+
 static int on_log(const struct mg_connection *c, const char *msg)
 {
 	(void)c;
-	log_warn("http server: %s", msg);
+	if (strstr(msg, " is not allowed to connect"))
+		log_refusal(msg);
+	else
+		log_warn("http server: %s", msg);
 	return 1;
+}
+
+/* A worker's connection is over: its deep stack pages go back. */
+static void on_closed(const struct mg_connection *c)
+{
+	(void)c;
+	threadstack_release();
+}
+
+/* The context exists and listens, no thread serves yet: routes and socket
+ * options set here are in place for the very first connection (set after
+ * mg_start returns, a request arriving in between would get civetweb's own
+ * 404).  The context is civetweb's, not const; the callback only says that
+ * civetweb does not change it here. */
+static void on_context(const struct mg_context *cctx)
+{
+	struct mg_context *ctx = (struct mg_context *)cctx;
+	server_t *s = mg_get_user_data(ctx);
+	mg_set_auth_handler(ctx, "/", skip_htpasswd, s);
+	mg_set_request_handler(ctx, "/", dispatch, s);
+	buf_t why;
+	buf_init(&why);
+	if (listensock_defer_accept(ctx, LISTENSOCK_DEFER_ACCEPT_S, &why) < 0)
+		log_warn("connections that send nothing will hold a worker thread: %s", buf_str(&why));
+	buf_free(&why);
 }
 
 static void build_landing(server_t *s)
@@ -240,9 +306,10 @@ static int load_web_config(server_t *s, buf_t *err)
 server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 {
 	server_t *s = calloc(1, sizeof *s);
-	buf_t ports;
-	char threads[16];
+	buf_t ports, acl;
+	char threads[16], timeout[24];
 	buf_init(&ports);
+	buf_init(&acl);
 	if (!s) {
 		buf_puts(err, "out of memory");
 		return NULL;
@@ -254,13 +321,14 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 	if (!(s->probe = probe_new(cfg, err)))
 		goto fail;
 	if (load_web_config(s, err) || httpd_listen_spec(cfg->listen, s->web.tls, &ports, err) ||
-	    s->landing.oom)
+	    netacl_spec(cfg->allowed_networks, &acl, err) || s->landing.oom)
 		goto fail;
 	if (s->auth) {
 		main_target->render_extra = render_auth;
 		main_target->render_extra_ud = s->auth;
 	}
 	snprintf(threads, sizeof threads, "%d", cfg->threads);
+	snprintf(timeout, sizeof timeout, "%ld", cfg->request_timeout_ms);
 	const char *opts[] = {
 		"listening_ports", ports.data,
 		"num_threads", threads,
@@ -268,14 +336,25 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 		/* Replies built header by header (the 401 path) must not wait
 		 * for the client's delayed ACK (Nagle). */
 		"tcp_nodelay", "1",
-		"request_timeout_ms", "30000",
+		/* TLS handshake, then request header: each this long at most.
+		 * (civetweb also abandons a write stalled for this long or its
+		 * 2 s poll step, whichever is longer.) */
+		"request_timeout_ms", timeout,
+		/* a kept-alive connection's next request (civetweb's default) */
+		"keep_alive_timeout_ms", "500",
+		/* connections waiting for a worker wait in the kernel: room for
+		 * thousands (capped by net.core.somaxconn) */
+		"listen_backlog", "4096",
 		/* Routes match the path as sent: "/metrics%00.txt" is not /metrics. */
 		"decode_url", "no",
+		acl.len ? "access_control_list" : NULL, acl.data,
 		NULL,
 	};
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = on_log;
+	cb.connection_closed = on_closed;
+	cb.init_context = on_context;
 	if (s->web.tls)
 		cb.init_ssl = on_init_ssl;
 	s->ctx = mg_start(&cb, s, opts);
@@ -283,12 +362,12 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 		buf_printf(err, "cannot listen on %s (address in use or not permitted)", cfg->listen);
 		goto fail;
 	}
-	mg_set_auth_handler(s->ctx, "/", skip_htpasswd, s);
-	mg_set_request_handler(s->ctx, "/", dispatch, s);
 	buf_free(&ports);
+	buf_free(&acl);
 	return s;
 fail:
 	buf_free(&ports);
+	buf_free(&acl);
 	probe_free(s->probe);
 	buf_free(&s->landing);
 	basicauth_free(s->auth);

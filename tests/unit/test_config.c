@@ -102,7 +102,9 @@ static void test_defaults(void **st)
 	assert_int_equal(r->cfg.max_decoded, 24 * 1024 * 1024);
 	assert_int_equal(r->cfg.max_rows, 10000);
 	assert_int_equal(r->cfg.max_text, 16 * 1024 * 1024);
-	assert_int_equal(r->cfg.threads, 8);
+	assert_int_equal(r->cfg.threads, 160);
+	assert_int_equal(r->cfg.request_timeout_ms, 500);
+	assert_null(r->cfg.allowed_networks);
 	assert_int_equal(r->cfg.disable_exit, 0);
 	assert_int_equal(r->cfg.insecure, 0);
 	assert_null(r->cfg.user);
@@ -513,6 +515,35 @@ static void test_pushgateway(void **st)
 	expect_error(parse("--pushgateway.nope=1", NULL), "unknown flag");
 }
 
+/* The connection flags (docs/security.md): values, env vars, bad input. */
+static void test_connection_flags(void **st)
+{
+	(void)st;
+	run_t *r = parse("--web.request-timeout=2s", "--web.allowed-networks=10.0.0.0/8, 127.0.0.1", NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_int_equal(r->cfg.request_timeout_ms, 2000);
+	assert_string_equal(r->cfg.allowed_networks, "10.0.0.0/8, 127.0.0.1");
+	done(r);
+	setenv("LOCUST_EXPORTER_WEB_REQUEST_TIMEOUT", "250ms", 1);
+	setenv("LOCUST_EXPORTER_WEB_ALLOWED_NETWORKS", "192.168.0.0/16", 1);
+	r = parse(NULL);
+	assert_int_equal(r->rc, CONFIG_OK);
+	assert_int_equal(r->cfg.request_timeout_ms, 250);
+	assert_string_equal(r->cfg.allowed_networks, "192.168.0.0/16");
+	done(r);
+	setenv("LOCUST_EXPORTER_WEB_ALLOWED_NETWORKS", "192.168.0.0/99", 1);
+	expect_error(parse(NULL), "192.168.0.0/99");
+	clean_env(NULL);
+	expect_error(parse("--web.request-timeout=0", NULL), "--web.request-timeout");
+	expect_error(parse("--web.request-timeout=2m", NULL), "--web.request-timeout");
+	expect_error(parse("--web.allowed-networks=10.0.0.0/33", NULL), "10.0.0.0/33");
+	expect_error(parse("--web.allowed-networks=10.0.0/8", NULL), "not an IPv4");
+	expect_error(parse("--web.allowed-networks=::1/128", NULL), "IPv6");
+	expect_error(parse("--web.allowed-networks=10.0.0.0/8,", NULL), "empty item");
+	expect_error(parse("--web.allowed-networks=10.0.0.0/", NULL), "--web.allowed-networks");
+	expect_error(parse("--web.allowed-networks=localhost", NULL), "--web.allowed-networks");
+}
+
 static void test_help_and_version(void **st)
 {
 	(void)st;
@@ -550,6 +581,7 @@ int main(void)
 		cmocka_unit_test_setup(test_password, clean_env),
 		cmocka_unit_test_setup(test_bad_flags, clean_env),
 		cmocka_unit_test_setup(test_pushgateway, clean_env),
+		cmocka_unit_test_setup(test_connection_flags, clean_env),
 		cmocka_unit_test_setup(test_help_and_version, clean_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
