@@ -38,7 +38,7 @@ typedef struct {
 	int disable_exit;      /* --web.disable-exit */
 	char *probe_allowed;   /* --probe.allowed-targets (regex) */
 	int threads;           /* --web.max-threads */
-	long request_timeout_ms; /* --web.request-timeout */
+	long request_timeout_ms; /* --web.request-timeout, 0: by TLS (server.c) */
 	char *allowed_networks;  /* --web.allowed-networks (NULL or "": all) */
 	long csv_max_age_ms;   /* --locust.csv-max-age (file:// source) */
 	/* --pushgateway.*: push what /metrics shows (push.c); off without a URL */
