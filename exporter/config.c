@@ -46,7 +46,7 @@ static const opt_t opts[] = {
 	 "Exporter-toolkit web config (TLS, basic auth) for the exporter's own endpoints."},
 	{"web.disable-exit", "LOCUST_EXPORTER_WEB_DISABLE_EXIT", K_BOOL, F(disable_exit), "false",
 	 "Disable the /quitquitquit endpoint."},
-	{"web.max-threads", "LOCUST_EXPORTER_WEB_MAX_THREADS", K_INT, F(threads), "160",
+	{"web.max-threads", "LOCUST_EXPORTER_WEB_MAX_THREADS", K_INT, F(threads), "136",
 	 "Connections served at once (civetweb worker threads)."},
 	{"web.request-timeout", "LOCUST_EXPORTER_WEB_REQUEST_TIMEOUT", K_DURATION, F(request_timeout_ms), NULL,
 	 "Time a new connection has to send its request header, and its TLS handshake (max 1m; default: 500ms, 2s with HTTPS)."},

@@ -8,14 +8,16 @@
  *
  * Connections (docs/security.md, "Clients that hold connections"): civetweb
  * 1.15 gives every connection a worker thread until the request header is
- * in, so a client that sends nothing or half a header holds one.  Against
- * that: the kernel keeps connections that sent nothing away from civetweb
- * (TCP_DEFER_ACCEPT, listensock), a short --web.request-timeout frees a
- * worker held by half a header, a pool of --web.max-threads workers is
- * large enough that two rounds of such clients do not delay a scrape past
- * one timeout, each worker gives back the stack it touched after every
- * connection (threadstack) so the pool stays cheap, and
- * --web.allowed-networks refuses other clients before they reach a worker. */
+ * in, so a client that sends nothing or half a header holds one, and the
+ * others queue behind it in arrival order.  Against that: the kernel keeps
+ * connections that sent nothing away from civetweb (TCP_DEFER_ACCEPT,
+ * listensock); --web.request-timeout (500 ms) frees a worker held by half
+ * a header; with N workers (--web.max-threads, 136), up to 2N-1 such
+ * clients held at once delay a new connection by one timeout at most, as
+ * it is among the next N to get a worker; each worker gives back the
+ * stack it touched after every connection (threadstack), so the pool costs
+ * ~20 KiB a worker; --web.allowed-networks refuses other clients before
+ * they reach a worker. */
 #include "server.h"
 
 #include <civetweb.h>

@@ -102,7 +102,7 @@ static void test_defaults(void **st)
 	assert_int_equal(r->cfg.max_decoded, 24 * 1024 * 1024);
 	assert_int_equal(r->cfg.max_rows, 10000);
 	assert_int_equal(r->cfg.max_text, 16 * 1024 * 1024);
-	assert_int_equal(r->cfg.threads, 160);
+	assert_int_equal(r->cfg.threads, 136);
 	assert_int_equal(r->cfg.request_timeout_ms, 0); /* server.c: 500ms, 2s with TLS */
 	assert_null(r->cfg.allowed_networks);
 	assert_int_equal(r->cfg.disable_exit, 0);
