@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* One item ("a.b.c.d" or "a.b.c.d/n", already trimmed) appended as
@@ -15,13 +14,14 @@ static int add_item(const char *item, size_t len, buf_t *acl, buf_t *err)
 	const char *slash = memchr(item, '/', len);
 	size_t alen = slash ? (size_t)(slash - item) : len;
 	long bits = 32;
-	if (slash) {
-		const char *m = slash + 1, *end = item + len;
-		size_t mlen = (size_t)(end - m);
-		bits = 0;
-		for (const char *p = m; p < end; p++)
-			bits = isdigit((unsigned char)*p) ? bits * 10 + (*p - '0') : 99;
-		if (mlen == 0 || mlen > 2 || bits > 32)
+	if (slash) { /* one or two digits, 0-32 */
+		const char *m = slash + 1;
+		size_t mlen = (size_t)(item + len - m);
+		if (mlen == 0 || mlen > 2 || !isdigit((unsigned char)m[0]) ||
+		    (mlen == 2 && !isdigit((unsigned char)m[1])))
+			goto bad;
+		bits = mlen == 2 ? (m[0] - '0') * 10 + (m[1] - '0') : m[0] - '0';
+		if (bits > 32)
 			goto bad;
 	}
 	struct in_addr a;

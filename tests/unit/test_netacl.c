@@ -62,6 +62,8 @@ static void test_bad(void **st)
 	expect_bad("10.0.0.0/8x", "not an IPv4");
 	expect_bad("10.0.0.0/+8", "not an IPv4");
 	expect_bad("10.0.0.0/123", "not an IPv4");
+	expect_bad("10.0.0.0/99999999999999999999999", "not an IPv4");
+	expect_bad("10.0.0.0/8/8", "not an IPv4");
 	expect_bad("/8", "'/8'");
 	expect_bad("10.0.0/8", "'10.0.0/8'");
 	expect_bad("256.0.0.1", "'256.0.0.1'");
