@@ -22,3 +22,10 @@ check-demo-connections: $(O)/demo-app
 	cd tests/hardening && /usr/bin/python3 test_connections.py demo
 
 CHECKS += check-exporter-connections check-demo-connections
+
+# The figures behind docs/security.md's tables (never pass/fail; ~4 min,
+# BENCH_QUICK=1 ~1 min).
+bench-connections: $(O)/locust_exporter $(O)/demo-app $(O)/bench-standin
+	/usr/bin/python3 bench/connections.py
+
+BENCHES += bench-connections
