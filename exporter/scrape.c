@@ -169,6 +169,19 @@ static void trim_if_changed(target_t *t, const result_t *r)
 	t->footprint = cap;
 }
 
+/* A failed scrape keeps nothing it grew: an answer too large or too deep
+ * is what an attacker sends, and the memory it took (answer, tree,
+ * strings, CSV files) is not held for the next scrape. */
+static void release_failed(target_t *t, result_t *r)
+{
+	buf_free(&r->gz);
+	buf_free(&r->text);
+	snapshot_release(&t->snap);
+	csvsource_free(&t->csv);
+	csvsource_init(&t->csv);
+	malloc_trim(0);
+}
+
 static result_t *do_scrape(target_t *t)
 {
 	pthread_mutex_lock(&t->mu);
@@ -184,8 +197,9 @@ static result_t *do_scrape(target_t *t)
 	 * for both: their lives never overlap), and comes back for the next
 	 * fetch when this result is recycled. */
 	buf_move(&r->gz, &t->body);
-	trim_if_changed(t, r);
 	r->up = rc == RS_OK;
+	if (!r->up)
+		release_failed(t, r);
 	render(t, r);
 	if (r->text.over) {
 		/* Too much to show: say so, with the smallest answer. */
@@ -193,10 +207,11 @@ static result_t *do_scrape(target_t *t)
 		t->last_reason = RS_TOO_LARGE;
 		log_warn("scrape of %s failed (too_large): the metrics would exceed --web.max-response-size "
 			 "(%zu bytes)", t->uri, r->text.max);
-		buf_free(&r->text);
+		release_failed(t, r);
 		r->up = 0;
 		render(t, r);
 	}
+	trim_if_changed(t, r);
 	if (r->text.oom) {
 		/* Out of memory mid-render: say so with the smallest answer. */
 		buf_free(&r->text);

@@ -252,6 +252,14 @@ void snapshot_free(snapshot_t *s)
 	memset(s, 0, sizeof *s);
 }
 
+void snapshot_release(snapshot_t *s)
+{
+	size_t max_decode = s->max_decode, max_rows = s->max_rows;
+	snapshot_free(s);
+	s->max_decode = max_decode;
+	s->max_rows = max_rows;
+}
+
 /* Grow *arr to hold n elements of size sz; 0 on success. */
 static int reserve(void **arr, size_t *cap, size_t n, size_t sz)
 {

@@ -107,6 +107,8 @@ typedef struct {
 /* An empty snapshot without limits; set max_decode/max_rows after it. */
 void snapshot_init(snapshot_t *s);
 void snapshot_free(snapshot_t *s);
+/* Free all of s's memory, keeping its limits (after a hostile answer). */
+void snapshot_release(snapshot_t *s);
 /* Drop the previous data (keeping array capacity and limits) / make room
  * for rows and error rows; for other sources filling a snapshot
  * (csvsource.c). */
