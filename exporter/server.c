@@ -222,7 +222,12 @@ static int on_log(const struct mg_connection *c, const char *msg)
 	return 1;
 }
 
-/* A worker's connection is over: its deep stack pages go back. */
+/* A worker's connection is over: its deep stack pages go back.  Worth it
+ * for a large pool only: giving pages back costs a TLB flush on every CPU
+ * and the faults to take them again, ~0.3 ms per connection on a virtual
+ * machine, which a pool of a few workers does not save memory for. */
+#define STACK_RELEASE_MIN_THREADS 32
+
 static void on_closed(const struct mg_connection *c)
 {
 	(void)c;
@@ -367,7 +372,8 @@ server_t *server_start(const config_t *cfg, target_t *main_target, buf_t *err)
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = on_log;
-	cb.connection_closed = on_closed;
+	if (cfg->threads >= STACK_RELEASE_MIN_THREADS)
+		cb.connection_closed = on_closed;
 	cb.init_context = on_context;
 	if (s->web.tls)
 		cb.init_ssl = on_init_ssl;
