@@ -169,9 +169,18 @@ static void trim_if_changed(target_t *t, const result_t *r)
 	t->footprint = cap;
 }
 
-/* A failed scrape keeps nothing it grew: an answer too large or too deep
- * is what an attacker sends, and the memory it took (answer, tree,
- * strings, CSV files) is not held for the next scrape. */
+/* A scrape that failed on what Locust sent keeps nothing it grew: an
+ * answer too large, too deep or malformed is what an attacker sends, and
+ * the memory it took (answer, tree, strings, CSV files) is not held for
+ * the next scrape.  A failure before any body (Locust down, refused, a
+ * redirect or an error status) keeps the buffers of the last good scrape:
+ * nothing to give back, and no trim every scrape while Locust is away. */
+static int failed_on_content(reason_t rc)
+{
+	return rc == RS_TOO_LARGE || rc == RS_PARSE || rc == RS_SCHEMA || rc == RS_NOT_JSON ||
+	       rc == RS_TIMEOUT || rc == RS_IO;
+}
+
 static void release_failed(target_t *t, result_t *r)
 {
 	buf_free(&r->gz);
@@ -198,7 +207,7 @@ static result_t *do_scrape(target_t *t)
 	 * fetch when this result is recycled. */
 	buf_move(&r->gz, &t->body);
 	r->up = rc == RS_OK;
-	if (!r->up)
+	if (failed_on_content(rc))
 		release_failed(t, r);
 	render(t, r);
 	if (r->text.over) {
