@@ -188,7 +188,7 @@ static void release_failed(target_t *t, result_t *r)
 	snapshot_release(&t->snap);
 	csvsource_free(&t->csv);
 	csvsource_init(&t->csv);
-	malloc_trim(0);
+	t->footprint = (size_t)-1; /* trim_if_changed gives the pages back */
 }
 
 static result_t *do_scrape(target_t *t)
